@@ -1,0 +1,13 @@
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY vsm_site vsm_site
+COPY workshops workshops
+COPY streams streams
+COPY metrics metrics
+RUN pip install --no-cache-dir -e .
+COPY . .
+RUN DJANGO_SECRET_KEY=build python manage.py collectstatic --noinput
+EXPOSE 8000
+CMD ["uvicorn", "vsm_site.asgi:application", "--host", "0.0.0.0", "--port", "8000"]

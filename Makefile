@@ -1,0 +1,49 @@
+# Two commands matter: `make run` (the demo on the embedded default) and `make test`.
+PORT ?= 8000
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTHON ?= python3
+# The test suite talks to real services; these are the local defaults (see README).
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/vsm
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: install run run-full worker beat test lint format bench clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo
+	@echo "Serving on http://127.0.0.1:$(PORT)  (sign in as facilitator / demo-workshop)"
+	$(VENV)/bin/uvicorn vsm_site.asgi:application --host 127.0.0.1 --port $(PORT)
+
+# The full stack on local services: PostgreSQL, Redis, the ASGI server, a worker and beat.
+run-full: install
+	@test -n "$(DATABASE_URL)" -a -n "$(REDIS_URL)" || (echo "set DATABASE_URL and REDIS_URL"; exit 2)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo
+	$(VENV)/bin/celery -A vsm_site worker --loglevel=INFO --concurrency=2 & \
+	$(VENV)/bin/celery -A vsm_site beat --loglevel=INFO & \
+	trap 'kill 0' INT TERM EXIT; \
+	$(VENV)/bin/uvicorn vsm_site.asgi:application --host 127.0.0.1 --port $(PORT) --workers 2
+
+test: install
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+		$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) db.sqlite3* staticfiles .pytest_cache

@@ -1,0 +1,169 @@
+"""Thin REST views over the stream services and selectors. Writes go through the same
+services as websocket ops, so they are logged with a seq and broadcast to the board."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from streams import selectors, services
+from streams.api.serializers import (
+    KIND_SERIALIZERS,
+    SnapshotSerializer,
+    StreamCloneSerializer,
+    StreamSerializer,
+)
+from streams.kinds import KINDS, Kind, stream_data
+
+
+def _object_or_404(kind: Kind, request: Request, pk: int) -> Any:
+    """The object, when the user is a member of its workshop; Http404 otherwise."""
+    obj = kind.model._default_manager.filter(pk=pk).first()
+    if obj is None:
+        raise Http404(f"No such {kind.name}.")
+    selectors.stream_get(user=request.user, stream_id=obj.stream_id)
+    return obj
+
+
+class StreamListView(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("workshop", int, description="Only this workshop's")],
+        responses=StreamSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        workshop = request.query_params.get("workshop")
+        if workshop is not None and not workshop.isdigit():
+            return Response({"workshop": ["Must be a workshop id."]}, status=400)
+        streams = selectors.stream_list(
+            user=request.user, workshop_id=int(workshop) if workshop else None
+        )
+        return Response([stream_data(stream) for stream in streams])
+
+    @extend_schema(request=StreamSerializer, responses={201: StreamSerializer})
+    def post(self, request: Request) -> Response:
+        stream = services.stream_create(actor=request.user, data=request.data)
+        return Response(stream_data(stream), status=status.HTTP_201_CREATED)
+
+
+class StreamDetailView(APIView):
+    @extend_schema(responses=StreamSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        stream, _ = selectors.stream_get(user=request.user, stream_id=pk)
+        return Response(stream_data(stream))
+
+    @extend_schema(request=StreamSerializer, responses=StreamSerializer)
+    def patch(self, request: Request, pk: int) -> Response:
+        selectors.stream_get(user=request.user, stream_id=pk)
+        stream = services.stream_update(actor=request.user, stream_id=pk, data=request.data)
+        return Response(stream_data(stream))
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, pk: int) -> Response:
+        services.stream_delete(actor=request.user, stream_id=pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class StreamCloneView(APIView):
+    """Copy the map into a new stream based on it (a future state, or a new mapping)."""
+
+    @extend_schema(request=StreamCloneSerializer, responses={201: StreamSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        clone = services.stream_clone(
+            actor=request.user,
+            stream_id=pk,
+            name=request.data.get("name"),
+            state=request.data.get("state", "future"),
+        )
+        return Response(stream_data(clone), status=status.HTTP_201_CREATED)
+
+
+class StreamSnapshotView(APIView):
+    """Everything on the board, with the op seq it reflects."""
+
+    @extend_schema(responses=SnapshotSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(selectors.board_snapshot(user=request.user, stream_id=pk))
+
+
+class BoardCollectionView(APIView):
+    """List or create the objects of one kind on a stream."""
+
+    kind: ClassVar[Kind]
+
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(
+            selectors.board_objects(user=request.user, stream_id=pk, kind=self.kind.name)
+        )
+
+    def post(self, request: Request, pk: int) -> Response:
+        selectors.stream_get(user=request.user, stream_id=pk)
+        op = services.board_create(
+            actor=request.user, kind=self.kind.name, stream_id=pk, data=request.data
+        )
+        return Response(op.data, status=status.HTTP_201_CREATED)
+
+
+class BoardObjectView(APIView):
+    """Read, change or delete one board object."""
+
+    kind: ClassVar[Kind]
+
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(self.kind.data(_object_or_404(self.kind, request, pk)))
+
+    def patch(self, request: Request, pk: int) -> Response:
+        _object_or_404(self.kind, request, pk)
+        op = services.board_update(
+            actor=request.user, kind=self.kind.name, object_id=pk, data=request.data
+        )
+        return Response(op.data)
+
+    def delete(self, request: Request, pk: int) -> Response:
+        _object_or_404(self.kind, request, pk)
+        services.board_delete(actor=request.user, kind=self.kind.name, object_id=pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WasteVoteView(APIView):
+    """A waste's dots you may see (your own until the facilitator reveals), or cast one."""
+
+    kind = KINDS["vote"]
+
+    @extend_schema(responses=KIND_SERIALIZERS["vote"](many=True))
+    def get(self, request: Request, pk: int) -> Response:
+        waste = _object_or_404(KINDS["waste"], request, pk)
+        votes = selectors.board_objects(user=request.user, stream_id=waste.stream_id, kind="vote")
+        return Response([vote for vote in votes if vote["waste"] == waste.pk])
+
+    @extend_schema(request=None, responses={201: KIND_SERIALIZERS["vote"]})
+    def post(self, request: Request, pk: int) -> Response:
+        waste = _object_or_404(KINDS["waste"], request, pk)
+        op = services.board_create(
+            actor=request.user, kind="vote", stream_id=waste.stream_id, data={"waste": waste.pk}
+        )
+        return Response(op.data, status=status.HTTP_201_CREATED)
+
+
+def collection_view(kind: Kind) -> type[BoardCollectionView]:
+    serializer = KIND_SERIALIZERS[kind.name]
+    view = type(f"{kind.name.title()}CollectionView", (BoardCollectionView,), {"kind": kind})
+    view.get = extend_schema(responses=serializer(many=True))(view.get)  # type: ignore[method-assign]
+    view.post = extend_schema(request=serializer, responses={201: serializer})(view.post)  # type: ignore[method-assign]
+    return view
+
+
+def object_view(kind: Kind) -> type[BoardObjectView]:
+    serializer = KIND_SERIALIZERS[kind.name]
+    view = type(f"{kind.name.title()}ObjectView", (BoardObjectView,), {"kind": kind})
+    view.get = extend_schema(responses=serializer)(view.get)  # type: ignore[method-assign]
+    view.patch = extend_schema(request=serializer, responses=serializer)(view.patch)  # type: ignore[method-assign]
+    view.delete = extend_schema(responses={204: None})(view.delete)  # type: ignore[method-assign]
+    if not kind.updatable:
+        view.http_method_names = ["get", "delete", "head", "options"]
+    return view

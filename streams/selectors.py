@@ -1,0 +1,91 @@
+"""Reads of value streams and their boards, always scoped to what the user may see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Count, QuerySet
+from django.http import Http404
+
+from streams.kinds import KINDS, stream_data
+from streams.models import Op, ValueStream, Vote, Waste
+from workshops.models import Membership
+from workshops.selectors import membership_get
+
+AnyUser = AbstractBaseUser | AnonymousUser
+
+
+def stream_get(*, user: AnyUser, stream_id: Any) -> tuple[ValueStream, Membership]:
+    """The stream and the user's membership of its workshop; Http404 for non-members."""
+    try:
+        stream = ValueStream.objects.get(pk=int(stream_id))
+    except (ValueStream.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such value stream.") from None
+    return stream, membership_get(user=user, workshop_id=stream.workshop_id)
+
+
+def stream_list(*, user: AnyUser, workshop_id: int | None = None) -> QuerySet[ValueStream]:
+    if not user.is_authenticated:
+        return ValueStream.objects.none()
+    streams = ValueStream.objects.filter(workshop__memberships__user_id=user.pk)
+    if workshop_id is not None:
+        streams = streams.filter(workshop_id=workshop_id)
+    return streams.order_by("created_at", "id")
+
+
+def board_objects(*, user: AnyUser, stream_id: Any, kind: str) -> list[dict[str, Any]]:
+    """The canonical JSON of every object of `kind` on the stream."""
+    stream, membership = stream_get(user=user, stream_id=stream_id)
+    spec = KINDS[kind]
+    objects = spec.model._default_manager.filter(stream_id=stream.pk)
+    if kind == "vote":
+        objects = objects.filter(**_visible_votes(stream, membership))
+    return [spec.data(obj) for obj in objects.order_by("id")]
+
+
+def _visible_votes(stream: ValueStream, membership: Membership) -> dict[str, Any]:
+    """Votes are secret until revealed: before that, a member sees only their own dots."""
+    return {} if stream.votes_revealed else {"member": membership}
+
+
+def vote_tally(*, stream: ValueStream, membership: Membership) -> dict[str, Any]:
+    """Dots per waste once revealed (None before), the member's own dots, dots cast in all."""
+    own = dict(
+        Vote.objects.filter(stream=stream, member=membership)
+        .values("waste_id")
+        .annotate(n=Count("id"))
+        .values_list("waste_id", "n")
+    )
+    by_waste = None
+    if stream.votes_revealed:
+        by_waste = dict(
+            Waste.objects.filter(stream=stream).annotate(n=Count("votes")).values_list("id", "n")
+        )
+    return {
+        "revealed": stream.votes_revealed,
+        "by_waste": by_waste,
+        "mine": own,
+        "cast": Vote.objects.filter(stream=stream).count(),
+    }
+
+
+def board_snapshot(*, user: AnyUser, stream_id: Any) -> dict[str, Any]:
+    """Everything on the board at or after `seq`.
+
+    `seq` is read first, so the objects are at least as new as it; replaying later ops on
+    top is harmless because every op carries the whole object (an upsert) or a delete.
+    """
+    stream, membership = stream_get(user=user, stream_id=stream_id)
+    snapshot: dict[str, Any] = {"seq": stream.seq, "stream": stream_data(stream)}
+    for name, spec in KINDS.items():
+        objects = spec.model._default_manager.filter(stream_id=stream.pk)
+        if name == "vote":
+            objects = objects.filter(**_visible_votes(stream, membership))
+        snapshot[spec.plural] = [spec.data(obj) for obj in objects.order_by("id")]
+    return snapshot
+
+
+def ops_since(*, stream_id: int, seq: int, limit: int) -> list[Op]:
+    """Ops after `seq` in order, at most `limit` of them."""
+    return list(Op.objects.filter(stream_id=stream_id, seq__gt=seq).order_by("seq")[:limit])

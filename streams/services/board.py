@@ -1,0 +1,330 @@
+"""Create, update, move and delete the objects on a board, each as one op in the op log.
+
+Every function here runs in one transaction that (1) bumps the stream's `seq`, which also
+row-locks the stream so ops of one stream are applied one at a time in `seq` order,
+(2) authorises the actor, (3) validates and writes, (4) records the op, and (5) registers the
+`applied` broadcast for after commit. Updates set only the fields sent, so concurrent edits of
+one object resolve per field, last writer (in server order) wins.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, models, transaction
+from django.http import Http404
+
+from streams.events import applied_frame, broadcast_on_commit, user_ref
+from streams.kinds import KINDS, LINK, READ_ONLY, VOTE, Kind
+from streams.models import Activity, Link, Op, Vote
+from vsm_site.validation import clean_payload
+from workshops.models import Membership
+from workshops.selectors import membership_get
+
+ACTIONS = ("create", "update", "move", "delete")
+
+
+def _kind(name: str) -> Kind:
+    kind = KINDS.get(name)
+    if kind is None:
+        raise ValidationError({"op": [f"Unknown kind {name!r}."]})
+    return kind
+
+
+def stream_lock_next_seq(stream_id: int) -> tuple[int, int, bool]:
+    """Takes the stream's row lock and the next op seq in one statement.
+
+    Returns (seq, workshop_id, locked); raises Http404 for an unknown stream. Must run inside
+    the op's transaction so that a rollback gives the seq back (the log stays gap-free).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE streams_valuestream SET seq = seq + 1 WHERE id = %s "
+            "RETURNING seq, workshop_id, locked",
+            [stream_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise Http404("No such value stream.")
+    return int(row[0]), int(row[1]), bool(row[2])
+
+
+def _authorise_edit(*, actor: AbstractBaseUser, workshop_id: int, locked: bool) -> Membership:
+    membership = membership_get(user=actor, workshop_id=workshop_id)
+    if not membership.can_edit:
+        raise PermissionDenied("Viewers cannot change the map.")
+    if locked and not membership.is_facilitator:
+        raise PermissionDenied("The facilitator has locked the board.")
+    return membership
+
+
+def op_record(
+    *, stream_id: int, seq: int, actor: AbstractBaseUser | None, op: str, data: Any, client_id: str
+) -> Op:
+    """Writes the op-log row and registers its `applied` broadcast for after commit."""
+    record = Op.objects.create(
+        stream_id=stream_id, seq=seq, op=op, data=data, actor=actor, client_id=client_id[:64]
+    )
+    broadcast_on_commit(stream_id, applied_frame(record, by=user_ref(actor)))
+    return record
+
+
+def _object_stream_id(kind: Kind, object_id: Any, within: int | None) -> int:
+    """The stream of the object; Http404 when unknown or not on stream `within` (if given)."""
+    if isinstance(object_id, bool) or not isinstance(object_id, int):
+        raise Http404(f"No such {kind.name}.")
+    found = list(
+        kind.model._default_manager.filter(pk=object_id).values_list("stream_id", flat=True)
+    )
+    if not found or (within is not None and found[0] != within):
+        raise Http404(f"No such {kind.name}.")
+    return int(found[0])
+
+
+def _check_references(kind: Kind, stream_id: int, fields: dict[str, Any]) -> None:
+    """Every referenced object must exist in the same stream (never across streams)."""
+    errors: dict[str, list[str]] = {}
+    for name, model in kind.refs.items():
+        ref_id = fields.get(name)
+        if ref_id is None:
+            continue
+        if not model._default_manager.filter(pk=ref_id, stream_id=stream_id).exists():
+            errors[name] = [f"No such {model._meta.verbose_name} on this value stream."]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_link(stream_id: int, source: int, target: int) -> None:
+    """A link joins two different activities once and never closes a cycle."""
+    if source == target:
+        raise ValidationError({"target": ["An activity cannot link to itself."]})
+    if Link.objects.filter(source_id=source, target_id=target).exists():
+        raise ValidationError({"target": ["These activities are already linked."]})
+    successors: dict[int, list[int]] = {}
+    for link_source, link_target in Link.objects.filter(stream_id=stream_id).values_list(
+        "source_id", "target_id"
+    ):
+        successors.setdefault(link_source, []).append(link_target)
+    # Adding source -> target closes a cycle iff source is already reachable from target.
+    frontier, seen = [target], {target}
+    while frontier:
+        node = frontier.pop()
+        if node == source:
+            raise ValidationError({"target": ["This link would close a loop in the flow."]})
+        for successor in successors.get(node, ()):
+            if successor not in seen:
+                seen.add(successor)
+                frontier.append(successor)
+
+
+def _check_activity_estimates(obj: models.Model) -> None:
+    low, high = getattr(obj, "lead_time_min", None), getattr(obj, "lead_time_max", None)
+    if low is not None and high is not None and low > high:
+        raise ValidationError({"lead_time_max": ["Must not be below lead_time_min."]})
+
+
+def _check_vote_budget(stream_id: int, membership: Membership) -> None:
+    budget = settings.VSM_DOT_BUDGET
+    if Vote.objects.filter(stream_id=stream_id, member=membership).count() >= budget:
+        raise ValidationError({"waste": [f"You have used all {budget} of your dots."]})
+
+
+@transaction.atomic
+def board_create(
+    *, actor: AbstractBaseUser, kind: str, stream_id: int, data: Any, client_id: str = ""
+) -> Op:
+    """Creates one object of `kind` on the stream; emits `<kind>.create` with its JSON."""
+    spec = _kind(kind)
+    seq, workshop_id, locked = stream_lock_next_seq(stream_id)
+    membership = _authorise_edit(actor=actor, workshop_id=workshop_id, locked=locked)
+    fields = clean_payload(spec.spec, data, partial=False, read_only=READ_ONLY)
+    _check_references(spec, stream_id, fields)
+    extra: dict[str, Any] = {}
+    if spec is LINK:
+        _check_link(stream_id, fields["source"], fields["target"])
+    elif spec is VOTE:
+        _check_vote_budget(stream_id, membership)
+        extra["member"] = membership
+    elif kind == "activity" and "order" not in fields:
+        last = Activity.objects.filter(stream_id=stream_id).aggregate(last=models.Max("order"))
+        extra["order"] = 0 if last["last"] is None else last["last"] + 1
+    if hasattr(spec.model, "created_by_id"):
+        extra["created_by"] = actor
+    obj = spec.model(stream_id=stream_id, **_as_attnames(spec, fields), **extra)
+    _check_activity_estimates(obj)
+    obj.save(force_insert=True)
+    return op_record(
+        stream_id=stream_id,
+        seq=seq,
+        actor=actor,
+        op=f"{kind}.create",
+        data=spec.data(obj),
+        client_id=client_id,
+    )
+
+
+def _as_attnames(kind: Kind, fields: dict[str, Any]) -> dict[str, Any]:
+    return {(f"{name}_id" if name in kind.refs else name): value for name, value in fields.items()}
+
+
+def _change(
+    *,
+    actor: AbstractBaseUser,
+    kind: str,
+    object_id: Any,
+    data: Any,
+    client_id: str,
+    action: str,
+    allowed: tuple[str, ...] | None,
+    within: int | None,
+) -> Op:
+    spec = _kind(kind)
+    if not spec.updatable:
+        raise ValidationError({"op": [f"A {kind} cannot be changed; delete it and add another."]})
+    stream_id = _object_stream_id(spec, object_id, within)
+    seq, workshop_id, locked = stream_lock_next_seq(stream_id)
+    _authorise_edit(actor=actor, workshop_id=workshop_id, locked=locked)
+    rules = spec.spec if allowed is None else {name: spec.spec[name] for name in allowed}
+    fields = clean_payload(rules, data, partial=True, read_only=READ_ONLY)
+    _check_references(spec, stream_id, fields)
+    obj = spec.model._default_manager.filter(pk=object_id, stream_id=stream_id).first()
+    if obj is None:
+        raise Http404(f"No such {kind}.")
+    for name, value in _as_attnames(spec, fields).items():
+        setattr(obj, name, value)
+    _check_activity_estimates(obj)
+    obj.version += 1  # type: ignore[attr-defined]
+    obj.save()
+    return op_record(
+        stream_id=stream_id,
+        seq=seq,
+        actor=actor,
+        op=f"{kind}.{action}",
+        data=spec.data(obj),
+        client_id=client_id,
+    )
+
+
+@transaction.atomic
+def board_update(
+    *,
+    actor: AbstractBaseUser,
+    kind: str,
+    object_id: Any,
+    data: Any,
+    client_id: str = "",
+    within: int | None = None,
+) -> Op:
+    """Sets the fields sent (partial update); emits `<kind>.update` with the whole object.
+
+    With `within`, the object must be on that stream (a board's socket passes its own)."""
+    return _change(
+        actor=actor,
+        kind=kind,
+        object_id=object_id,
+        data=data,
+        client_id=client_id,
+        action="update",
+        allowed=None,
+        within=within,
+    )
+
+
+@transaction.atomic
+def board_move(
+    *,
+    actor: AbstractBaseUser,
+    kind: str,
+    object_id: Any,
+    data: Any,
+    client_id: str = "",
+    within: int | None = None,
+) -> Op:
+    """Like `board_update` restricted to position fields; emits `<kind>.move`."""
+    spec = _kind(kind)
+    if not spec.movable:
+        raise ValidationError({"op": [f"A {kind} cannot be moved."]})
+    return _change(
+        actor=actor,
+        kind=kind,
+        object_id=object_id,
+        data=data,
+        client_id=client_id,
+        action="move",
+        allowed=spec.movable,
+        within=within,
+    )
+
+
+@transaction.atomic
+def board_delete(
+    *,
+    actor: AbstractBaseUser,
+    kind: str,
+    object_id: Any,
+    client_id: str = "",
+    within: int | None = None,
+) -> Op:
+    """Deletes the object (and what cascades from it); emits `<kind>.delete` with its id.
+
+    A vote may only be taken back by the member who cast it.
+    """
+    spec = _kind(kind)
+    stream_id = _object_stream_id(spec, object_id, within)
+    seq, workshop_id, locked = stream_lock_next_seq(stream_id)
+    membership = _authorise_edit(actor=actor, workshop_id=workshop_id, locked=locked)
+    obj = spec.model._default_manager.filter(pk=object_id, stream_id=stream_id).first()
+    if obj is None:
+        raise Http404(f"No such {kind}.")
+    if spec is VOTE and obj.member_id != membership.pk:  # type: ignore[attr-defined]
+        raise PermissionDenied("You can only take back your own dots.")
+    data = {"id": obj.pk}
+    obj.delete()
+    return op_record(
+        stream_id=stream_id,
+        seq=seq,
+        actor=actor,
+        op=f"{kind}.delete",
+        data=data,
+        client_id=client_id,
+    )
+
+
+def op_apply(
+    *, actor: AbstractBaseUser, stream_id: int, op: Any, data: Any, client_id: str = ""
+) -> Op:
+    """Applies a board op `"<kind>.<action>"` to stream `stream_id` through the services above.
+
+    `data` is the object's fields; update, move and delete name the object with `data["id"]`,
+    which must be on `stream_id`.
+    """
+    if not isinstance(op, str) or op.count(".") != 1:
+        raise ValidationError({"op": ["Expected '<kind>.<action>'."]})
+    kind, action = op.split(".")
+    _kind(kind)
+    if action not in ACTIONS:
+        raise ValidationError({"op": [f"Unknown action {action!r}."]})
+    if not isinstance(data, dict):
+        raise ValidationError({"data": ["Expected an object."]})
+    if action == "create":
+        return board_create(
+            actor=actor, kind=kind, stream_id=stream_id, data=data, client_id=client_id
+        )
+    payload = dict(data)
+    object_id = payload.pop("id", None)
+    if action == "delete":
+        return board_delete(
+            actor=actor, kind=kind, object_id=object_id, client_id=client_id, within=stream_id
+        )
+    service = board_update if action == "update" else board_move
+    return service(
+        actor=actor,
+        kind=kind,
+        object_id=object_id,
+        data=payload,
+        client_id=client_id,
+        within=stream_id,
+    )

@@ -1,0 +1,139 @@
+"""Create, change, delete and clone value streams. Facilitators manage streams."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404
+
+from streams.kinds import stream_data
+from streams.models import StreamState, ValueStream
+from streams.services.board import op_record, stream_lock_next_seq
+from vsm_site.validation import Boolean, Choice, Reference, Text, clean_payload
+from workshops.selectors import facilitator_membership_get, membership_get
+
+STREAM_SPEC = {
+    "workshop": Reference(required=True),
+    "name": Text(required=True, max_length=200, blank=False),
+    "state": Choice(choices=tuple(StreamState.values)),
+    "based_on": Reference(nullable=True),
+    "locked": Boolean(),
+    "votes_revealed": Boolean(),
+}
+STREAM_READ_ONLY = ("id", "seq", "board_url", "summary_url")
+
+
+def _check_based_on(workshop_id: int, based_on: int | None) -> None:
+    if (
+        based_on is not None
+        and not ValueStream.objects.filter(pk=based_on, workshop_id=workshop_id).exists()
+    ):
+        raise ValidationError({"based_on": ["No such value stream in this workshop."]})
+
+
+@transaction.atomic
+def stream_create(*, actor: AbstractBaseUser, data: Any) -> ValueStream:
+    """A facilitator adds an empty value stream to their workshop."""
+    fields = clean_payload(STREAM_SPEC, data, partial=False, read_only=STREAM_READ_ONLY)
+    workshop_id = fields.pop("workshop")
+    try:
+        facilitator_membership_get(user=actor, workshop_id=workshop_id)
+    except Http404:
+        raise ValidationError({"workshop": ["No such workshop."]}) from None
+    _check_based_on(workshop_id, fields.get("based_on"))
+    based_on = fields.pop("based_on", None)
+    return ValueStream.objects.create(workshop_id=workshop_id, based_on_id=based_on, **fields)
+
+
+@transaction.atomic
+def stream_update(
+    *, actor: AbstractBaseUser, stream_id: int, data: Any, client_id: str = ""
+) -> ValueStream:
+    """A facilitator renames, locks or reveals votes; emits `stream.update` on the board."""
+    seq, workshop_id, _ = stream_lock_next_seq(stream_id)
+    facilitator_membership_get(user=actor, workshop_id=workshop_id)
+    fields = clean_payload(
+        STREAM_SPEC, data, partial=True, read_only=(*STREAM_READ_ONLY, "workshop")
+    )
+    if "based_on" in fields:
+        if fields["based_on"] == stream_id:
+            raise ValidationError({"based_on": ["A stream cannot be based on itself."]})
+        _check_based_on(workshop_id, fields["based_on"])
+        fields["based_on_id"] = fields.pop("based_on")
+    stream = ValueStream.objects.get(pk=stream_id)
+    for name, value in fields.items():
+        setattr(stream, name, value)
+    stream.save()
+    op_record(
+        stream_id=stream_id,
+        seq=seq,
+        actor=actor,
+        op="stream.update",
+        data=stream_data(stream),
+        client_id=client_id,
+    )
+    return stream
+
+
+@transaction.atomic
+def stream_delete(*, actor: AbstractBaseUser, stream_id: int) -> None:
+    stream = ValueStream.objects.filter(pk=stream_id).first()
+    if stream is None:
+        raise Http404("No such value stream.")
+    facilitator_membership_get(user=actor, workshop_id=stream.workshop_id)
+    stream.delete()
+
+
+@transaction.atomic
+def stream_clone(
+    *, actor: AbstractBaseUser, stream_id: int, name: Any = None, state: Any = "future"
+) -> ValueStream:
+    """Copies a stream's activities, links, wastes, countermeasures and notes into a new
+    stream `based_on` it (votes are not copied: a new mapping votes afresh)."""
+    source = ValueStream.objects.filter(pk=stream_id).first()
+    if source is None:
+        raise Http404("No such value stream.")
+    membership_get(user=actor, workshop_id=source.workshop_id)
+    fields = clean_payload(
+        {"name": STREAM_SPEC["name"], "state": STREAM_SPEC["state"]},
+        {"name": name or f"{source.name} ({state})", "state": state},
+        partial=False,
+    )
+    clone = stream_create(
+        actor=actor, data={"workshop": source.workshop_id, "based_on": source.pk, **fields}
+    )
+    activity_ids: dict[int, int] = {}
+    for activity in source.activities.all():
+        old_id = activity.pk
+        activity.pk = None
+        activity.stream = clone
+        activity.version = 1
+        activity.save(force_insert=True)
+        activity_ids[old_id] = activity.pk
+    for link in source.links.all():
+        link.pk = None
+        link.stream = clone
+        link.source_id = activity_ids[link.source_id]
+        link.target_id = activity_ids[link.target_id]
+        link.save(force_insert=True)
+    waste_ids: dict[int, int] = {}
+    for waste in source.wastes.all():
+        old_id = waste.pk
+        waste.pk = None
+        waste.stream = clone
+        waste.activity_id = activity_ids.get(waste.activity_id) if waste.activity_id else None
+        waste.save(force_insert=True)
+        waste_ids[old_id] = waste.pk
+    for countermeasure in source.countermeasures.all():
+        countermeasure.pk = None
+        countermeasure.stream = clone
+        countermeasure.waste_id = waste_ids[countermeasure.waste_id]
+        countermeasure.save(force_insert=True)
+    for note in source.notes.all():
+        note.pk = None
+        note.stream = clone
+        note.save(force_insert=True)
+    return clone

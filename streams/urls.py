@@ -1,0 +1,7 @@
+from django.urls import path
+
+from streams import views
+
+urlpatterns = [
+    path("streams/<int:pk>/board/", views.board, name="stream-board"),
+]

@@ -1,0 +1,169 @@
+"""Property-based tests (Hypothesis) for the pure flow metrics (metrics.flow)."""
+
+from __future__ import annotations
+
+import math
+
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from metrics.flow import ActivityFacts, WasteFacts, flow_summary
+
+seconds = st.one_of(
+    st.integers(min_value=0, max_value=10_000).map(float),  # integers make ties likely
+    st.floats(min_value=0, max_value=1e7, allow_nan=False, allow_infinity=False),
+)
+
+
+@st.composite
+def activity_lists(draw: st.DrawFn, max_size: int = 10) -> list[ActivityFacts]:
+    count = draw(st.integers(min_value=0, max_value=max_size))
+    ids = draw(st.lists(st.integers(1, 1_000), min_size=count, max_size=count, unique=True))
+    activities = []
+    for id_ in ids:
+        process_time, wait_time = draw(seconds), draw(seconds)
+        estimate = draw(st.none() | st.tuples(seconds, seconds).map(sorted))
+        activities.append(
+            ActivityFacts(
+                id=id_,
+                order=draw(st.integers(0, 5)),  # few values, so (order, id) ties on order
+                title=f"Step {id_}",
+                team=draw(st.sampled_from(["", "dev", "ops", "qa"])),
+                process_time=process_time,
+                wait_time=wait_time,
+                pca=draw(st.floats(min_value=0, max_value=100)),
+                lead_time_min=estimate[0] if estimate else None,
+                lead_time_max=estimate[1] if estimate else None,
+            )
+        )
+    return activities
+
+
+@st.composite
+def streams(draw: st.DrawFn) -> tuple[list[ActivityFacts], list[tuple[int, int]]]:
+    """Activities plus acyclic links: each link goes forward in a random topological order."""
+    activities = draw(activity_lists())
+    topological = draw(st.permutations([activity.id for activity in activities]))
+    pairs = [(i, j) for i in range(len(topological)) for j in range(i + 1, len(topological))]
+    chosen = draw(st.lists(st.sampled_from(pairs), max_size=15)) if pairs else []
+    links = [(topological[i], topological[j]) for i, j in chosen]
+    links += draw(st.lists(st.tuples(st.integers(2_000, 2_005), st.integers(1, 2_005)), max_size=2))
+    return activities, links
+
+
+def lead_time_of(activity: ActivityFacts) -> float:
+    return activity.wait_time + activity.process_time
+
+
+@given(streams())
+def test_lead_time_is_at_least_process_time_and_wait_time(stream):
+    summary = flow_summary(*stream, simulations=1)
+
+    assert summary["lead_time"] >= summary["process_time"]
+    assert summary["lead_time"] >= summary["wait_time"]
+
+
+@given(activity_lists())
+def test_chain_lead_time_is_the_sum_of_its_activities_lead_times(activities):
+    summary = flow_summary(activities, [], simulations=1)
+
+    expected = math.fsum(lead_time_of(activity) for activity in activities)
+    assert math.isclose(summary["lead_time"], expected, rel_tol=1e-9, abs_tol=1e-9)
+    assert len(summary["critical_path"]) == len(activities)
+
+
+@given(streams(), st.data())
+def test_adding_a_forward_link_never_lowers_lead_time(stream, data):
+    activities, links = stream
+    before = flow_summary(activities, links, simulations=1)
+    # Without usable links the stream is a chain, which the first link may rightly shorten.
+    assume(before["link_count"] > 0)
+    order = topological_order(activities, links)  # a link forward in it keeps the graph acyclic
+    earlier = data.draw(st.integers(0, len(order) - 2))
+    later = data.draw(st.integers(earlier + 1, len(order) - 1))
+
+    after = flow_summary(activities, [*links, (order[earlier], order[later])], simulations=1)
+
+    assert after["lead_time"] >= before["lead_time"]
+
+
+@given(streams(), st.lists(st.integers(0, 9), max_size=8), st.randoms(use_true_random=False))
+@settings(max_examples=60)
+def test_summary_does_not_depend_on_input_order(stream, waste_votes, rng):
+    activities, links = stream
+    wastes = [
+        WasteFacts(id=index, text=f"Waste {index}", category=f"c{votes % 3}", votes=votes)
+        for index, votes in enumerate(waste_votes)
+    ]
+    shuffled = [list(activities), list(links), list(wastes)]
+    for items in shuffled:
+        rng.shuffle(items)
+
+    expected = flow_summary(activities, links, wastes, top_wastes=3, simulations=20)
+    actual = flow_summary(*shuffled, top_wastes=3, simulations=20)
+
+    assert actual == expected
+
+
+@given(streams())
+def test_flow_efficiency_is_between_zero_and_one(stream):
+    assert 0.0 <= flow_summary(*stream, simulations=1)["flow_efficiency"] <= 1.0
+
+
+@given(streams())
+def test_rolled_pca_is_between_zero_and_one_hundred(stream):
+    assert 0.0 <= flow_summary(*stream, simulations=1)["rolled_pca"] <= 100.0
+
+
+@given(streams())
+@settings(max_examples=50)
+def test_forecast_percentiles_are_ordered_within_min_and_max_longest_paths(stream):
+    activities, links = stream
+    forecast = flow_summary(activities, links, simulations=50)["forecast"]
+    if forecast is None:
+        assert not any(activity.lead_time_min is not None for activity in activities)
+        return
+
+    def bound(pick) -> float:
+        return flow_summary([pinned(activity, pick(activity)) for activity in activities], links)[
+            "lead_time"
+        ]
+
+    lowest = bound(lambda activity: activity.lead_time_min)
+    highest = bound(lambda activity: activity.lead_time_max)
+    assert lowest <= forecast["p50"] <= forecast["p85"] <= forecast["p95"] <= highest
+
+
+def pinned(activity: ActivityFacts, estimate: float | None) -> ActivityFacts:
+    """The activity with its lead time fixed at `estimate` (unchanged when it has none)."""
+    if estimate is None:
+        return activity
+    return ActivityFacts(
+        id=activity.id,
+        order=activity.order,
+        title=activity.title,
+        team=activity.team,
+        process_time=estimate,
+        wait_time=0.0,
+        pca=activity.pca,
+    )
+
+
+def topological_order(activities: list[ActivityFacts], links: list[tuple[int, int]]) -> list[int]:
+    """A topological order of the known activities under `links` (test oracle, Kahn)."""
+    known = {activity.id for activity in activities}
+    edges = {(s, t) for s, t in links if s in known and t in known and s != t}
+    waiting = {id_: 0 for id_ in known}
+    for _, target in edges:
+        waiting[target] += 1
+    ready = sorted(id_ for id_, count in waiting.items() if count == 0)
+    order: list[int] = []
+    while ready:
+        node = ready.pop()
+        order.append(node)
+        for source, target in edges:
+            if source == node:
+                waiting[target] -= 1
+                if waiting[target] == 0:
+                    ready.append(target)
+    return order

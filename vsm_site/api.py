@@ -1,0 +1,68 @@
+"""API plumbing shared by the apps: error shape and serializers generated from payload specs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from vsm_site import validation
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's handler, plus: a Django ValidationError from a service becomes a 400 with one
+    message list per field."""
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "error_dict"):
+            detail: Any = exc.message_dict
+        else:
+            detail = {"non_field_errors": exc.messages}
+        return Response(detail, status=400)
+    return drf_exception_handler(exc, context)
+
+
+def _field_for(rule: validation.Field) -> serializers.Field:
+    required = rule.required
+    match rule:
+        case validation.Text():
+            return serializers.CharField(
+                max_length=rule.max_length, required=required, allow_blank=rule.blank
+            )
+        case validation.Number():
+            return serializers.FloatField(
+                min_value=rule.minimum,
+                max_value=rule.maximum,
+                required=required,
+                allow_null=rule.nullable,
+            )
+        case validation.Integer():
+            return serializers.IntegerField(
+                min_value=rule.minimum, max_value=rule.maximum, required=required
+            )
+        case validation.Boolean():
+            return serializers.BooleanField(required=required)
+        case validation.Choice():
+            return serializers.ChoiceField(choices=rule.choices, required=required)
+        case validation.Reference():
+            return serializers.IntegerField(
+                min_value=1, required=required, allow_null=rule.nullable
+            )
+        case _:
+            return serializers.CharField(required=required)
+
+
+def spec_serializer(
+    name: str,
+    spec: Mapping[str, validation.Field],
+    output: Mapping[str, serializers.Field] | None = None,
+) -> type[serializers.Serializer]:
+    """A Serializer describing `spec` (writable) plus `output` (read-only) fields, for the
+    OpenAPI schema. The service layer, not this serializer, validates input."""
+    fields: dict[str, Any] = {key: _field_for(rule) for key, rule in spec.items()}
+    for key, field in (output or {}).items():
+        fields[key] = field
+    return type(name, (serializers.Serializer,), fields)

@@ -1,0 +1,63 @@
+"""Reads of workshops and memberships, always scoped to what the user may see."""
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
+
+from workshops.models import Invitation, Membership, Workshop
+
+AnyUser = AbstractBaseUser | AnonymousUser
+
+
+def membership_get(*, user: AnyUser, workshop_id: int) -> Membership:
+    """The user's membership of the workshop. Raises Http404 for non-members, so a workshop's
+    existence is never revealed to outsiders."""
+    if not user.is_authenticated:
+        raise Http404("No such workshop.")
+    try:
+        return Membership.objects.select_related("workshop").get(
+            workshop_id=workshop_id, user_id=user.pk
+        )
+    except (Membership.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such workshop.") from None
+
+
+def facilitator_membership_get(*, user: AnyUser, workshop_id: int) -> Membership:
+    """Like `membership_get`, and raises PermissionDenied unless the user facilitates."""
+    membership = membership_get(user=user, workshop_id=workshop_id)
+    if not membership.is_facilitator:
+        raise PermissionDenied("Only a facilitator can do this.")
+    return membership
+
+
+def editor_membership_get(*, user: AnyUser, workshop_id: int) -> Membership:
+    """Like `membership_get`, and raises PermissionDenied for viewers."""
+    membership = membership_get(user=user, workshop_id=workshop_id)
+    if not membership.can_edit:
+        raise PermissionDenied("Viewers cannot change the map.")
+    return membership
+
+
+def workshop_list(*, user: AnyUser) -> QuerySet[Workshop]:
+    if not user.is_authenticated:
+        return Workshop.objects.none()
+    return Workshop.objects.filter(memberships__user_id=user.pk)
+
+
+def member_list(*, user: AnyUser, workshop_id: int) -> QuerySet[Membership]:
+    membership_get(user=user, workshop_id=workshop_id)
+    return Membership.objects.filter(workshop_id=workshop_id).select_related("user")
+
+
+def invitation_list(*, user: AnyUser, workshop_id: int) -> QuerySet[Invitation]:
+    facilitator_membership_get(user=user, workshop_id=workshop_id)
+    return Invitation.objects.filter(workshop_id=workshop_id)
+
+
+def invitation_get_usable(*, token: str) -> Invitation:
+    """The invitation behind a token, or Http404 when unknown, revoked, expired or used up."""
+    invitation = Invitation.objects.select_related("workshop").filter(token=str(token)[:64]).first()
+    if invitation is None or not invitation.is_usable:
+        raise Http404("This invitation link is not valid any more.")
+    return invitation

@@ -1,0 +1,140 @@
+"""Every write to workshops, memberships and invitations. Each validates and authorises."""
+
+from datetime import timedelta
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.http import Http404
+from django.utils import timezone
+
+from vsm_site.validation import Boolean, Choice, Integer, Text, clean_payload
+from workshops.models import Invitation, Membership, Phase, Role, Workshop
+from workshops.selectors import facilitator_membership_get, invitation_get_usable, membership_get
+
+WORKSHOP_SPEC = {
+    "title": Text(required=True, max_length=200, blank=False),
+    "goal": Text(max_length=2000),
+    "is_recent": Boolean(),
+    "is_real": Boolean(),
+    "has_reach": Boolean(),
+    "is_representative": Boolean(),
+    "is_road_tested": Boolean(),
+    "choice_notes": Text(max_length=2000),
+    "phase": Choice(choices=tuple(Phase.values)),
+}
+WORKSHOP_READ_ONLY = ("id", "created_at", "updated_at", "my_role", "streams", "five_rs")
+MEMBERSHIP_SPEC = {"role": Choice(choices=tuple(Role.values)), "team": Text(max_length=100)}
+INVITATION_SPEC = {
+    "role": Choice(required=True, choices=tuple(Role.values)),
+    "max_uses": Integer(minimum=1, maximum=1000),
+    "expires_in_days": Integer(minimum=1, maximum=90),
+}
+
+
+@transaction.atomic
+def workshop_create(*, actor: AbstractBaseUser, data: Any) -> Workshop:
+    """Creates the workshop and makes `actor` its facilitator."""
+    fields = clean_payload(WORKSHOP_SPEC, data, partial=False, read_only=WORKSHOP_READ_ONLY)
+    workshop = Workshop.objects.create(created_by=actor, **fields)
+    Membership.objects.create(workshop=workshop, user=actor, role=Role.FACILITATOR)
+    return workshop
+
+
+@transaction.atomic
+def workshop_update(*, actor: AbstractBaseUser, workshop_id: int, data: Any) -> Workshop:
+    facilitator_membership_get(user=actor, workshop_id=workshop_id)
+    fields = clean_payload(WORKSHOP_SPEC, data, partial=True, read_only=WORKSHOP_READ_ONLY)
+    workshop = Workshop.objects.select_for_update().get(pk=workshop_id)
+    for name, value in fields.items():
+        setattr(workshop, name, value)
+    workshop.save()
+    return workshop
+
+
+@transaction.atomic
+def workshop_delete(*, actor: AbstractBaseUser, workshop_id: int) -> None:
+    facilitator_membership_get(user=actor, workshop_id=workshop_id)
+    Workshop.objects.filter(pk=workshop_id).delete()
+
+
+def _ensure_a_facilitator_remains(membership: Membership) -> None:
+    others = Membership.objects.filter(
+        workshop_id=membership.workshop_id, role=Role.FACILITATOR
+    ).exclude(pk=membership.pk)
+    if membership.is_facilitator and not others.exists():
+        raise ValidationError({"role": ["A workshop needs at least one facilitator."]})
+
+
+@transaction.atomic
+def membership_update(
+    *, actor: AbstractBaseUser, workshop_id: int, membership_id: int, data: Any
+) -> Membership:
+    """A facilitator changes anyone's role and team; a member may change their own team."""
+    own = membership_get(user=actor, workshop_id=workshop_id)
+    target = _membership_in(workshop_id, membership_id)
+    fields = clean_payload(MEMBERSHIP_SPEC, data, partial=True, read_only=("id", "user"))
+    if not own.is_facilitator and (target.pk != own.pk or "role" in fields):
+        raise PermissionDenied("Only a facilitator can change other members or roles.")
+    if fields.get("role", target.role) != Role.FACILITATOR:
+        _ensure_a_facilitator_remains(target)
+    for name, value in fields.items():
+        setattr(target, name, value)
+    target.save()
+    return target
+
+
+@transaction.atomic
+def membership_delete(*, actor: AbstractBaseUser, workshop_id: int, membership_id: int) -> None:
+    """A facilitator removes a member, or a member leaves; the last facilitator cannot go."""
+    own = membership_get(user=actor, workshop_id=workshop_id)
+    target = _membership_in(workshop_id, membership_id)
+    if not own.is_facilitator and target.pk != own.pk:
+        raise PermissionDenied("Only a facilitator can remove other members.")
+    _ensure_a_facilitator_remains(target)
+    target.delete()
+
+
+def _membership_in(workshop_id: int, membership_id: int) -> Membership:
+    membership = (
+        Membership.objects.select_for_update().filter(pk=membership_id, workshop_id=workshop_id)
+    ).first()
+    if membership is None:
+        raise Http404("No such member.")
+    return membership
+
+
+@transaction.atomic
+def invitation_create(*, actor: AbstractBaseUser, workshop_id: int, data: Any) -> Invitation:
+    facilitator_membership_get(user=actor, workshop_id=workshop_id)
+    fields = clean_payload(INVITATION_SPEC, data, partial=False)
+    days = fields.pop("expires_in_days", None)
+    if days is not None:
+        fields["expires_at"] = timezone.now() + timedelta(days=days)
+    return Invitation.objects.create(workshop_id=workshop_id, created_by=actor, **fields)
+
+
+@transaction.atomic
+def invitation_revoke(*, actor: AbstractBaseUser, workshop_id: int, invitation_id: int) -> None:
+    facilitator_membership_get(user=actor, workshop_id=workshop_id)
+    Invitation.objects.filter(pk=invitation_id, workshop_id=workshop_id).update(revoked=True)
+
+
+@transaction.atomic
+def invitation_accept(*, actor: AbstractBaseUser, token: str) -> Membership:
+    """Makes `actor` a member with the invitation's role. Idempotent: an existing member keeps
+    their membership (and role) and uses nothing up."""
+    invitation = invitation_get_usable(token=token)
+    existing = Membership.objects.filter(workshop_id=invitation.workshop_id, user=actor).first()
+    if existing is not None:
+        return existing
+    updated = Invitation.objects.filter(pk=invitation.pk, uses__lt=F("max_uses")).update(
+        uses=F("uses") + 1
+    )
+    if not updated:
+        raise Http404("This invitation link is not valid any more.")
+    return Membership.objects.create(
+        workshop_id=invitation.workshop_id, user=actor, role=invitation.role
+    )
