@@ -9,6 +9,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("workshops.api.urls")),
     path("api/", include("streams.api.urls")),
+    path("api/", include("metrics.api.urls")),
     path("", include("workshops.urls")),
     path("", include("streams.urls")),
     path("", include("metrics.urls")),

@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, models, transaction
 from django.http import Http404
 
+from metrics.services import summary_request
 from streams.events import applied_frame, broadcast_on_commit, user_ref
 from streams.kinds import KINDS, LINK, READ_ONLY, VOTE, Kind
 from streams.models import Activity, Link, Op, Vote
@@ -25,6 +26,8 @@ from workshops.models import Membership
 from workshops.selectors import membership_get
 
 ACTIONS = ("create", "update", "move", "delete")
+# Ops of these kinds never change the flow summary, so they do not ask for a recompute.
+FLOW_NEUTRAL_KINDS = ("note.",)
 
 
 def _kind(name: str) -> Kind:
@@ -69,6 +72,8 @@ def op_record(
         stream_id=stream_id, seq=seq, op=op, data=data, actor=actor, client_id=client_id[:64]
     )
     broadcast_on_commit(stream_id, applied_frame(record, by=user_ref(actor)))
+    if not op.startswith(FLOW_NEUTRAL_KINDS):
+        transaction.on_commit(lambda: summary_request(stream_id=stream_id))
     return record
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -105,6 +106,26 @@ def test_summary_does_not_depend_on_input_order(stream, waste_votes, rng):
     assert actual == expected
 
 
+@given(
+    activity_lists(max_size=6),
+    st.lists(st.tuples(st.integers(1, 1_000), st.integers(1, 1_000)), max_size=30),
+    st.randoms(use_true_random=False),
+)
+@settings(max_examples=60)
+def test_cyclic_links_give_a_finite_summary_independent_of_input_order(activities, pairs, rng):
+    ids = [activity.id for activity in activities]
+    links = [(ids[s % len(ids)], ids[t % len(ids)]) for s, t in pairs] if ids else []
+    shuffled_activities, shuffled_links = list(activities), list(links)
+    rng.shuffle(shuffled_activities)
+    rng.shuffle(shuffled_links)
+
+    summary = flow_summary(activities, links, simulations=10)
+
+    assert summary == flow_summary(shuffled_activities, shuffled_links, simulations=10)
+    assert math.isfinite(summary["lead_time"])
+    assert len(set(summary["critical_path"])) == len(summary["critical_path"])
+
+
 @given(streams())
 def test_flow_efficiency_is_between_zero_and_one(stream):
     assert 0.0 <= flow_summary(*stream, simulations=1)["flow_efficiency"] <= 1.0
@@ -124,7 +145,7 @@ def test_forecast_percentiles_are_ordered_within_min_and_max_longest_paths(strea
         assert not any(activity.lead_time_min is not None for activity in activities)
         return
 
-    def bound(pick) -> float:
+    def bound(pick: Callable[[ActivityFacts], float | None]) -> float:
         return flow_summary([pinned(activity, pick(activity)) for activity in activities], links)[
             "lead_time"
         ]

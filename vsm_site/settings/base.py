@@ -9,6 +9,7 @@ broker and the channel layer use separate Redis databases.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -123,10 +124,17 @@ if REDIS_URL:
     }
     CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=f"{_redis}/0")
     CELERY_TASK_ALWAYS_EAGER = False
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env("CACHE_REDIS_URL", default=f"{_redis}/2"),
+        }
+    }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CELERY_BROKER_URL = "memory://"
     CELERY_TASK_ALWAYS_EAGER = True
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
@@ -139,6 +147,12 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULE = {
+    "daily-flow-snapshots": {
+        "task": "metrics.tasks.snapshot_all_streams",
+        "schedule": crontab(hour=0, minute=5),
+    },
+}
 CELERY_TIMEZONE = TIME_ZONE
 
 # REST API ---------------------------------------------------------------------------------
@@ -196,10 +210,15 @@ CONTENT_SECURITY_POLICY = {
 # Product limits ---------------------------------------------------------------------------
 VSM_DOT_BUDGET = env.int("VSM_DOT_BUDGET", default=5)
 VSM_INVITATION_DAYS = env.int("VSM_INVITATION_DAYS", default=14)
+# Human units: a "day" on the board and the summary is this many working hours.
+VSM_HOURS_PER_DAY = env.int("VSM_HOURS_PER_DAY", default=8)
+# A burst of edits within this window gives one summary recompute (seconds).
+VSM_SUMMARY_DEBOUNCE = env.float("VSM_SUMMARY_DEBOUNCE", default=0.3)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
+    "loggers": {"celery.app.trace": {"level": env("CELERY_TRACE_LOG_LEVEL", default="WARNING")}},
 }

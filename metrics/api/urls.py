@@ -1,0 +1,7 @@
+from django.urls import path
+
+from metrics.api import views
+
+urlpatterns = [
+    path("streams/<int:pk>/summary/", views.StreamSummaryView.as_view(), name="api-stream-summary"),
+]

@@ -1,0 +1,49 @@
+// Live flow summary: listens on the board's socket for `summary` frames and swaps in the
+// freshly rendered body. The server renders every chart (SVG), so this stays small.
+const script = document.currentScript || document.querySelector('script[data-stream]');
+const streamId = script.dataset.stream;
+const state = document.getElementById('live-state');
+let delay = 500;
+
+function setState(text, css) {
+  state.textContent = text;
+  state.className = `live-state ${css}`;
+}
+
+async function refresh() {
+  const body = document.getElementById('summary-body');
+  body.setAttribute('aria-busy', 'true');
+  try {
+    const response = await fetch(`${location.pathname}?partial=1`, { credentials: 'same-origin' });
+    if (!response.ok) throw new Error(String(response.status));
+    const doc = new DOMParser().parseFromString(await response.text(), 'text/html');
+    const fresh = doc.getElementById('summary-body');
+    if (fresh) body.replaceWith(document.importNode(fresh, true));
+  } catch (error) {
+    setState('Live updates: could not refresh, retrying…', 'offline');
+    setTimeout(refresh, 2000);
+  } finally {
+    body.removeAttribute('aria-busy');
+  }
+}
+
+function connect() {
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+  const socket = new WebSocket(`${scheme}://${location.host}/ws/streams/${streamId}/?since=-1`);
+  socket.addEventListener('open', () => {
+    delay = 500;
+    setState('Live updates: on', 'online');
+  });
+  socket.addEventListener('message', (event) => {
+    let frame;
+    try { frame = JSON.parse(event.data); } catch { return; }
+    if (frame.type === 'summary') refresh();
+  });
+  socket.addEventListener('close', () => {
+    setState('Live updates: reconnecting…', 'offline');
+    delay = Math.min(delay * 2, 15000);
+    setTimeout(connect, delay / 2 + Math.random() * delay / 2);
+  });
+}
+
+connect();
