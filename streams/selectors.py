@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Model, QuerySet
 from django.http import Http404
 
 from streams.kinds import KINDS, stream_data
@@ -17,12 +17,31 @@ AnyUser = AbstractBaseUser | AnonymousUser
 
 
 def stream_get(*, user: AnyUser, stream_id: Any) -> tuple[ValueStream, Membership]:
-    """The stream and the user's membership of its workshop; Http404 for non-members."""
+    """The stream and the user's membership of its workshop. Raises the same Http404 for
+    non-members as for a stream that does not exist, so existence is never revealed."""
     try:
         stream = ValueStream.objects.get(pk=int(stream_id))
-    except (ValueStream.DoesNotExist, ValueError, TypeError):
+        return stream, membership_get(user=user, workshop_id=stream.workshop_id)
+    except (ValueStream.DoesNotExist, ValueError, TypeError, Http404):
         raise Http404("No such value stream.") from None
-    return stream, membership_get(user=user, workshop_id=stream.workshop_id)
+
+
+def board_object_get(*, user: AnyUser, kind: str, object_id: Any) -> Model:
+    """One board object of `kind` the user may see. Raises the same Http404 as for a missing
+    object when the user is not a member of its workshop, or when it is another member's dot
+    before the votes are revealed."""
+    spec = KINDS[kind]
+    missing = Http404(f"No such {spec.name}.")
+    obj = spec.model._default_manager.filter(pk=object_id).first()
+    if obj is None:
+        raise missing
+    try:
+        stream, membership = stream_get(user=user, stream_id=obj.stream_id)  # type: ignore[attr-defined]
+    except Http404:
+        raise missing from None
+    if isinstance(obj, Vote) and not stream.votes_revealed and obj.member_id != membership.pk:
+        raise missing
+    return obj
 
 
 def stream_list(*, user: AnyUser, workshop_id: int | None = None) -> QuerySet[ValueStream]:

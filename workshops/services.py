@@ -118,8 +118,12 @@ def invitation_create(*, actor: AbstractBaseUser, workshop_id: int, data: Any) -
 
 @transaction.atomic
 def invitation_revoke(*, actor: AbstractBaseUser, workshop_id: int, invitation_id: int) -> None:
+    """Idempotent: revoking a revoked invitation is fine; an unknown one is Http404."""
     facilitator_membership_get(user=actor, workshop_id=workshop_id)
-    Invitation.objects.filter(pk=invitation_id, workshop_id=workshop_id).update(revoked=True)
+    if not Invitation.objects.filter(pk=invitation_id, workshop_id=workshop_id).update(
+        revoked=True
+    ):
+        raise Http404("No such invitation.")
 
 
 @transaction.atomic

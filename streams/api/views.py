@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
@@ -23,12 +22,7 @@ from streams.kinds import KINDS, Kind, stream_data
 
 
 def _object_or_404(kind: Kind, request: Request, pk: int) -> Any:
-    """The object, when the user is a member of its workshop; Http404 otherwise."""
-    obj = kind.model._default_manager.filter(pk=pk).first()
-    if obj is None:
-        raise Http404(f"No such {kind.name}.")
-    selectors.stream_get(user=request.user, stream_id=obj.stream_id)
-    return obj
+    return selectors.board_object_get(user=request.user, kind=kind.name, object_id=pk)
 
 
 class StreamListView(APIView):

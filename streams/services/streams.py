@@ -5,15 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 
 from streams.kinds import stream_data
 from streams.models import StreamState, ValueStream
+from streams.selectors import stream_get
 from streams.services.board import op_record, stream_lock_next_seq
 from vsm_site.validation import Boolean, Choice, Reference, Text, clean_payload
-from workshops.selectors import facilitator_membership_get, membership_get
+from workshops.selectors import facilitator_membership_get
 
 STREAM_SPEC = {
     "workshop": Reference(required=True),
@@ -80,10 +81,9 @@ def stream_update(
 
 @transaction.atomic
 def stream_delete(*, actor: AbstractBaseUser, stream_id: int) -> None:
-    stream = ValueStream.objects.filter(pk=stream_id).first()
-    if stream is None:
-        raise Http404("No such value stream.")
-    facilitator_membership_get(user=actor, workshop_id=stream.workshop_id)
+    stream, membership = stream_get(user=actor, stream_id=stream_id)
+    if not membership.is_facilitator:
+        raise PermissionDenied("Only a facilitator can do this.")
     stream.delete()
 
 
@@ -93,10 +93,7 @@ def stream_clone(
 ) -> ValueStream:
     """Copies a stream's activities, links, wastes, countermeasures and notes into a new
     stream `based_on` it (votes are not copied: a new mapping votes afresh)."""
-    source = ValueStream.objects.filter(pk=stream_id).first()
-    if source is None:
-        raise Http404("No such value stream.")
-    membership_get(user=actor, workshop_id=source.workshop_id)
+    source, _ = stream_get(user=actor, stream_id=stream_id)
     fields = clean_payload(
         {"name": STREAM_SPEC["name"], "state": STREAM_SPEC["state"]},
         {"name": name or f"{source.name} ({state})", "state": state},
