@@ -65,7 +65,7 @@ def _drain(layer, channel):
     async def receive_or_none():
         try:
             return await asyncio.wait_for(layer.receive(channel), 1.0)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return None
 
     while (message := async_to_sync(receive_or_none)()) is not None:
