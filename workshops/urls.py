@@ -6,5 +6,23 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/signup/", views.signup, name="signup"),
     path("join/<str:token>/", views.join, name="invitation-join"),
+    path("workshops/new/", views.workshop_new, name="workshop-new"),
     path("workshops/<int:pk>/", views.workshop_detail, name="workshop-detail"),
+    path("workshops/<int:pk>/streams/", views.stream_new, name="workshop-stream-new"),
+    path(
+        "workshops/<int:pk>/streams/<int:stream_id>/repeat/",
+        views.stream_repeat,
+        name="workshop-stream-repeat",
+    ),
+    path("workshops/<int:pk>/invitations/", views.invitation_new, name="workshop-invite"),
+    path(
+        "workshops/<int:pk>/invitations/<int:invitation_id>/revoke/",
+        views.invitation_revoke,
+        name="workshop-invite-revoke",
+    ),
+    path(
+        "workshops/<int:pk>/members/<int:member_id>/",
+        views.member_update,
+        name="workshop-member",
+    ),
 ]

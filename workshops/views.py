@@ -1,19 +1,39 @@
-"""Server-rendered pages for workshops: home (my workshops), sign-up, joining by link."""
+"""Server-rendered pages for workshops: my workshops, creating one against the five R's,
+the workshop's streams, people and invitation links, sign-up and joining by link.
 
+Forms post to these views, which call the same services as the API and show the services'
+per-field messages on failure."""
+
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import UserCreationForm
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
 from streams.models import ValueStream
+from streams.services import stream_clone, stream_create
 from workshops import selectors, services
+from workshops.models import Phase, Role
+
+FIVE_RS = (
+    ("is_recent", "Recent", "It happened in the last few months, so people remember it."),
+    ("is_real", "Real", "A real piece of work, not an idealised process."),
+    ("has_reach", "Reach", "It crosses many teams, from idea to customer."),
+    ("is_representative", "Representative", "Most work flows the same way."),
+    ("is_road_tested", "Road-tested", "It went all the way to production."),
+)
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    workshops = selectors.workshop_list(user=request.user)
+    workshops = selectors.workshop_list(user=request.user).prefetch_related("streams")
     return render(request, "workshops/home.html", {"workshops": workshops})
 
 
@@ -43,15 +63,131 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @login_required
+def workshop_new(request: HttpRequest) -> HttpResponse:
+    """Create a workshop and its first value stream, then open the board."""
+    values: dict[str, Any] = {"stream_name": ""}
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        values = {
+            "title": request.POST.get("title", ""),
+            "goal": request.POST.get("goal", ""),
+            "choice_notes": request.POST.get("choice_notes", ""),
+            **{name: name in request.POST for name, _, _ in FIVE_RS},
+            "stream_name": request.POST.get("stream_name", ""),
+        }
+        try:
+            with transaction.atomic():
+                fields = {k: v for k, v in values.items() if k != "stream_name"}
+                workshop = services.workshop_create(actor=request.user, data=fields)
+                stream = stream_create(
+                    actor=request.user,
+                    data={"workshop": workshop.pk, "name": values["stream_name"]},
+                )
+        except ValidationError as error:
+            errors = error.message_dict
+            if "name" in errors:
+                errors["stream_name"] = errors.pop("name")
+        else:
+            return redirect(reverse("stream-board", args=[stream.pk]))
+    return render(
+        request,
+        "workshops/new.html",
+        {"values": values, "errors": errors, "five_rs": FIVE_RS},
+    )
+
+
+@login_required
 def workshop_detail(request: HttpRequest, pk: int) -> HttpResponse:
     membership = selectors.membership_get(user=request.user, workshop_id=pk)
+    workshop = membership.workshop
     return render(
         request,
         "workshops/detail.html",
         {
-            "workshop": membership.workshop,
+            "workshop": workshop,
             "membership": membership,
-            "streams": membership.workshop.streams.all(),
+            "streams": workshop.streams.select_related("based_on"),
             "members": selectors.member_list(user=request.user, workshop_id=pk),
+            "invitations": (
+                selectors.invitation_list(user=request.user, workshop_id=pk)
+                if membership.is_facilitator
+                else []
+            ),
+            "roles": Role.choices,
+            "phases": Phase.choices,
+            "five_rs": [(label, getattr(workshop, name), help) for name, label, help in FIVE_RS],
         },
     )
+
+
+def _back(pk: int) -> HttpResponse:
+    return redirect(reverse("workshop-detail", args=[pk]))
+
+
+def _report(request: HttpRequest, error: ValidationError) -> None:
+    for field, texts in error.message_dict.items():
+        for text in texts:
+            messages.error(request, text if field == "non_field_errors" else f"{field}: {text}")
+
+
+@login_required
+@require_POST
+def stream_new(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        stream = stream_create(
+            actor=request.user, data={"workshop": pk, "name": request.POST.get("name", "")}
+        )
+    except ValidationError as error:
+        _report(request, error)
+        return _back(pk)
+    return redirect(reverse("stream-board", args=[stream.pk]))
+
+
+@login_required
+@require_POST
+def stream_repeat(request: HttpRequest, pk: int, stream_id: int) -> HttpResponse:
+    """Step 9: clone a map into a future state, or into a new current-state mapping."""
+    data = {key: request.POST[key] for key in ("name", "state") if request.POST.get(key)}
+    try:
+        clone = stream_clone(actor=request.user, stream_id=stream_id, data=data)
+    except ValidationError as error:
+        _report(request, error)
+        return _back(pk)
+    return redirect(reverse("stream-board", args=[clone.pk]))
+
+
+@login_required
+@require_POST
+def invitation_new(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        invitation = services.invitation_create(
+            actor=request.user, workshop_id=pk, data={"role": request.POST.get("role", "")}
+        )
+    except ValidationError as error:
+        _report(request, error)
+    else:
+        messages.success(
+            request, f"New {invitation.get_role_display().lower()} link ready to share."
+        )
+    return _back(pk)
+
+
+@login_required
+@require_POST
+def invitation_revoke(request: HttpRequest, pk: int, invitation_id: int) -> HttpResponse:
+    services.invitation_revoke(actor=request.user, workshop_id=pk, invitation_id=invitation_id)
+    messages.success(request, "Invitation link revoked.")
+    return _back(pk)
+
+
+@login_required
+@require_POST
+def member_update(request: HttpRequest, pk: int, member_id: int) -> HttpResponse:
+    data = {key: request.POST[key] for key in ("role", "team") if key in request.POST}
+    try:
+        services.membership_update(
+            actor=request.user, workshop_id=pk, membership_id=member_id, data=data
+        )
+    except ValidationError as error:
+        _report(request, error)
+    return _back(pk)
