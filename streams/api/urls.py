@@ -1,6 +1,6 @@
 from django.urls import path
 
-from streams.api import views
+from streams.api import transfer, views
 from streams.kinds import KINDS
 
 urlpatterns = [
@@ -13,6 +13,26 @@ urlpatterns = [
         name="api-stream-snapshot",
     ),
     path("wastes/<int:pk>/votes/", views.WasteVoteView.as_view(), name="api-waste-votes"),
+    path(
+        "streams/<int:pk>/export/json/",
+        transfer.StreamExportJsonView.as_view(),
+        name="api-stream-export-json",
+    ),
+    path(
+        "streams/<int:pk>/export/csv/",
+        transfer.StreamExportCsvView.as_view(),
+        name="api-stream-export-csv",
+    ),
+    path(
+        "streams/<int:pk>/export/svg/",
+        transfer.StreamExportSvgView.as_view(),
+        name="api-stream-export-svg",
+    ),
+    path(
+        "workshops/<int:pk>/import/",
+        transfer.WorkshopImportView.as_view(),
+        name="api-workshop-import",
+    ),
 ]
 for _name, _kind in KINDS.items():
     if _kind.name != "vote":

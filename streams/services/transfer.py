@@ -1,0 +1,262 @@
+"""Exporting a value stream as a self-contained JSON document or CSV, and importing such a
+document as a new stream.
+
+The document names objects by local references ("a1", "w1"), never by database ids, so
+exporting an imported stream gives back the same document (the round trip is equal).
+Imports are validated with the same field rules as every other writer, and all-or-nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import deque
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from metrics.units import humanize_duration
+from streams.kinds import ACTIVITY, COUNTERMEASURE, NOTE, WASTE
+from streams.models import Activity, Countermeasure, Link, Note, ValueStream, Waste
+from streams.selectors import stream_get
+from streams.services.streams import stream_create
+from vsm_site.validation import clean_payload
+
+FORMAT = "flowmap.stream"
+VERSION = 1
+MAX_OBJECTS = 20_000  # per kind, per document
+
+_ACTIVITY_FIELDS = tuple(ACTIVITY.spec)
+_WASTE_FIELDS = tuple(name for name in WASTE.spec if name != "activity")
+_COUNTERMEASURE_FIELDS = tuple(name for name in COUNTERMEASURE.spec if name != "waste")
+_NOTE_FIELDS = tuple(NOTE.spec)
+
+
+def _fields(obj: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: getattr(obj, name) for name in names}
+
+
+def stream_export(*, actor: AbstractBaseUser, stream_id: Any) -> dict[str, Any]:
+    """The stream as a document any member may download (votes are not exported)."""
+    stream, _ = stream_get(user=actor, stream_id=stream_id)
+    activities = list(Activity.objects.filter(stream=stream).order_by("order", "id"))
+    activity_ref = {a.pk: f"a{index}" for index, a in enumerate(activities, 1)}
+    wastes = list(Waste.objects.filter(stream=stream).order_by("id"))
+    waste_ref = {w.pk: f"w{index}" for index, w in enumerate(wastes, 1)}
+    links = sorted(
+        (activity_ref[source], activity_ref[target])
+        for source, target in Link.objects.filter(stream=stream).values_list(
+            "source_id", "target_id"
+        )
+    )
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "stream": {"name": stream.name, "state": stream.state},
+        "activities": [
+            {"ref": activity_ref[a.pk], **_fields(a, _ACTIVITY_FIELDS)} for a in activities
+        ],
+        "links": [{"source": source, "target": target} for source, target in links],
+        "wastes": [
+            {
+                "ref": waste_ref[w.pk],
+                "activity": activity_ref.get(w.activity_id),  # type: ignore[arg-type]
+                **_fields(w, _WASTE_FIELDS),
+            }
+            for w in wastes
+        ],
+        "countermeasures": [
+            {"waste": waste_ref[c.waste_id], **_fields(c, _COUNTERMEASURE_FIELDS)}
+            for c in Countermeasure.objects.filter(stream=stream).order_by("id")
+        ],
+        "notes": [
+            _fields(n, _NOTE_FIELDS) for n in Note.objects.filter(stream=stream).order_by("id")
+        ],
+    }
+
+
+CSV_COLUMNS = (
+    "order",
+    "title",
+    "team",
+    "process_time_s",
+    "wait_time_s",
+    "lead_time_s",
+    "process_time",
+    "wait_time",
+    "pca",
+    "description",
+)
+
+
+def _cell(value: Any) -> Any:
+    """Defuse spreadsheet formulas: text starting with = + - @ is prefixed with '."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def stream_export_csv(*, actor: AbstractBaseUser, stream_id: Any) -> str:
+    """The activities in flow order as CSV, times in seconds and in human units."""
+    stream, _ = stream_get(user=actor, stream_id=stream_id)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for a in Activity.objects.filter(stream=stream).order_by("order", "id"):
+        lead = a.process_time + a.wait_time
+        row = (
+            a.order,
+            a.title,
+            a.team,
+            a.process_time,
+            a.wait_time,
+            lead,
+            humanize_duration(a.process_time),
+            humanize_duration(a.wait_time),
+            a.pca,
+            a.description,
+        )
+        writer.writerow([_cell(value) for value in row])
+    return out.getvalue()
+
+
+def _list(document: dict[str, Any], key: str, errors: dict[str, list[str]]) -> list[Any]:
+    value = document.get(key, [])
+    if not isinstance(value, list):
+        errors[key] = ["Must be a list."]
+        return []
+    if len(value) > MAX_OBJECTS:
+        errors[key] = [f"At most {MAX_OBJECTS} entries."]
+        return []
+    return value
+
+
+def _clean_each(
+    entries: list[Any], spec: dict[str, Any], refs: tuple[str, ...], key: str, errors: dict
+) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """Each entry validated by `spec`; returns (fields, references) pairs."""
+    cleaned = []
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            errors[f"{key}[{index}]"] = ["Must be an object."]
+            continue
+        references = {name: entry.get(name) for name in ("ref", *refs)}
+        body = {k: v for k, v in entry.items() if k not in references}
+        try:
+            cleaned.append((clean_payload(spec, body, partial=False), references))
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                errors[f"{key}[{index}].{field}"] = messages
+    return cleaned
+
+
+def _check_acyclic(activity_refs: set[str], links: list[tuple[str, str]]) -> bool:
+    successors: dict[str, list[str]] = {ref: [] for ref in activity_refs}
+    incoming = dict.fromkeys(activity_refs, 0)
+    for source, target in links:
+        successors[source].append(target)
+        incoming[target] += 1
+    ready = deque(ref for ref, count in incoming.items() if count == 0)
+    seen = 0
+    while ready:
+        seen += 1
+        for target in successors[ready.popleft()]:
+            incoming[target] -= 1
+            if incoming[target] == 0:
+                ready.append(target)
+    return seen == len(activity_refs)
+
+
+@transaction.atomic
+def stream_import(*, actor: AbstractBaseUser, workshop_id: Any, document: Any) -> ValueStream:
+    """Creates a new stream in the workshop from an exported document (facilitators only).
+
+    Raises ValidationError with a message per offending path, and then writes nothing.
+    """
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise ValidationError({"format": [f"Not a {FORMAT} document."]})
+    if document.get("version") != VERSION:
+        raise ValidationError({"version": [f"Only version {VERSION} can be imported."]})
+    header = document.get("stream")
+    if not isinstance(header, dict):
+        raise ValidationError({"stream": ["Must be an object with name and state."]})
+    errors: dict[str, list[str]] = {}
+    activities = _clean_each(
+        _list(document, "activities", errors), ACTIVITY.spec, (), "activities", errors
+    )
+    wastes = _clean_each(
+        _list(document, "wastes", errors),
+        {k: v for k, v in WASTE.spec.items() if k != "activity"},
+        ("activity",),
+        "wastes",
+        errors,
+    )
+    countermeasures = _clean_each(
+        _list(document, "countermeasures", errors),
+        {k: v for k, v in COUNTERMEASURE.spec.items() if k != "waste"},
+        ("waste",),
+        "countermeasures",
+        errors,
+    )
+    notes = _clean_each(_list(document, "notes", errors), NOTE.spec, (), "notes", errors)
+    activity_refs = [refs["ref"] for _, refs in activities]
+    waste_refs = [refs["ref"] for _, refs in wastes]
+    for key, refs in (("activities", activity_refs), ("wastes", waste_refs)):
+        if len(set(refs)) != len(refs) or not all(isinstance(r, str) and r for r in refs):
+            errors.setdefault(key, []).append("Every entry needs a unique string ref.")
+    links = []
+    for index, link in enumerate(_list(document, "links", errors)):
+        if not isinstance(link, dict) or {link.get("source"), link.get("target")} - set(
+            activity_refs
+        ):
+            errors[f"links[{index}]"] = ["source and target must be refs of activities."]
+        elif link["source"] == link["target"]:
+            errors[f"links[{index}]"] = ["An activity cannot link to itself."]
+        else:
+            links.append((link["source"], link["target"]))
+    if len(set(links)) != len(links):
+        errors.setdefault("links", []).append("A pair of activities is linked twice.")
+    if not errors and not _check_acyclic(set(activity_refs), links):
+        errors["links"] = ["The links close a loop in the flow."]
+    for index, (_, refs) in enumerate(wastes):
+        if refs["activity"] is not None and refs["activity"] not in activity_refs:
+            errors[f"wastes[{index}].activity"] = ["Must be the ref of an activity or null."]
+    for index, (_, refs) in enumerate(countermeasures):
+        if refs["waste"] not in waste_refs:
+            errors[f"countermeasures[{index}].waste"] = ["Must be the ref of a waste."]
+    if errors:
+        raise ValidationError(errors)
+
+    stream = stream_create(
+        actor=actor,
+        data={
+            "workshop": workshop_id,
+            "name": header.get("name"),
+            "state": header.get("state", "current"),
+        },
+    )
+    created = Activity.objects.bulk_create(
+        Activity(stream=stream, **fields) for fields, _ in activities
+    )
+    activity_ids = {ref: a.pk for ref, a in zip(activity_refs, created, strict=True)}
+    Link.objects.bulk_create(
+        Link(stream=stream, source_id=activity_ids[s], target_id=activity_ids[t]) for s, t in links
+    )
+    created_wastes = Waste.objects.bulk_create(
+        Waste(
+            stream=stream,
+            activity_id=activity_ids.get(refs["activity"]) if refs["activity"] else None,
+            created_by=actor,
+            **fields,
+        )
+        for fields, refs in wastes
+    )
+    waste_ids = {ref: w.pk for ref, w in zip(waste_refs, created_wastes, strict=True)}
+    Countermeasure.objects.bulk_create(
+        Countermeasure(stream=stream, waste_id=waste_ids[refs["waste"]], **fields)
+        for fields, refs in countermeasures
+    )
+    Note.objects.bulk_create(Note(stream=stream, created_by=actor, **fields) for fields, _ in notes)
+    return stream
