@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import serializers
+from rest_framework import parsers, serializers
+from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from vsm_site import validation
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's strict JSON parser (no NaN or Infinity), also refusing text no database can
+    store: lone surrogates, which JSON's "\\ud800" escapes can spell."""
+
+    def parse(self, stream: Any, media_type: Any = None, parser_context: Any = None) -> Any:
+        data = super().parse(stream, media_type, parser_context)
+        try:
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise ParseError("JSON parse error - text must be valid Unicode.") from None
+        return data
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

@@ -41,6 +41,11 @@ class Text(Field):
             raise FieldError(f"Must be at most {self.max_length} characters.")
         if "\x00" in value:
             raise FieldError("Must not contain NUL characters.")
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate, e.g. from a "\ud800" JSON escape
+                raise FieldError("Must be valid Unicode text.") from None
         value = value.strip()
         if not self.blank and not value:
             raise FieldError("Must not be blank.")
@@ -60,7 +65,10 @@ class Number(Field):
             return None
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise FieldError("Must be a number.")
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer beyond any float, e.g. 1 followed by 400 zeros
+            number = math.inf if value > 0 else -math.inf
         if not math.isfinite(number):
             raise FieldError("Must be a finite number.")
         if not self.minimum <= number <= self.maximum:
