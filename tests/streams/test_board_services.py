@@ -6,9 +6,15 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
-from streams.models import Activity, Op
-from streams.services import board_create, board_delete, board_move, board_update
-from tests.factories import ActivityFactory, StreamFactory
+from streams.models import Activity, Link, Note, Op, Vote
+from streams.services import board_create, board_delete, board_move, board_update, op_apply
+from tests.factories import (
+    ActivityFactory,
+    LinkFactory,
+    StreamFactory,
+    VoteFactory,
+    WasteFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -70,3 +76,196 @@ def test_object_of_another_stream_is_not_found_through_this_board(cast):
         board_delete(
             actor=cast.participant, kind="activity", object_id=other.pk, within=cast.stream.pk
         )
+
+
+# Dots ----------------------------------------------------------------------------------------
+
+
+def test_a_member_cannot_place_more_dots_than_the_budget_on_a_stream(cast, settings):
+    settings.VSM_DOT_BUDGET = 2
+    waste = WasteFactory(stream=cast.stream)
+    for _ in range(2):
+        board_create(
+            actor=cast.participant, kind="vote", stream_id=cast.stream.pk, data={"waste": waste.pk}
+        )
+    with pytest.raises(ValidationError) as refused:
+        board_create(
+            actor=cast.participant, kind="vote", stream_id=cast.stream.pk, data={"waste": waste.pk}
+        )
+    assert refused.value.message_dict == {"waste": ["You have used all 2 of your dots."]}
+    assert Vote.objects.count() == 2 and Op.objects.count() == 2
+
+
+def test_the_dot_budget_is_per_member_and_per_stream(cast, settings):
+    settings.VSM_DOT_BUDGET = 1
+    waste = WasteFactory(stream=cast.stream)
+    other_waste = WasteFactory(stream=StreamFactory(workshop=cast.workshop))
+    for actor, target in (
+        (cast.participant, waste),
+        (cast.facilitator, waste),
+        (cast.participant, other_waste),
+    ):
+        board_create(
+            actor=actor, kind="vote", stream_id=target.stream_id, data={"waste": target.pk}
+        )
+    assert Vote.objects.count() == 3
+
+
+def test_taking_back_a_dot_frees_it_for_another_waste(cast, settings):
+    settings.VSM_DOT_BUDGET = 1
+    first, second = WasteFactory(stream=cast.stream), WasteFactory(stream=cast.stream)
+    op = board_create(
+        actor=cast.participant, kind="vote", stream_id=cast.stream.pk, data={"waste": first.pk}
+    )
+    board_delete(actor=cast.participant, kind="vote", object_id=op.data["id"])
+    board_create(
+        actor=cast.participant, kind="vote", stream_id=cast.stream.pk, data={"waste": second.pk}
+    )
+    assert list(Vote.objects.values_list("waste_id", flat=True)) == [second.pk]
+
+
+def test_api_answers_400_when_the_dots_are_used_up(cast, client_for, settings):
+    settings.VSM_DOT_BUDGET = 1
+    waste = WasteFactory(stream=cast.stream)
+    client = client_for(cast.participant)
+    assert client.post(f"/api/wastes/{waste.pk}/votes/").status_code == 201
+    response = client.post(f"/api/wastes/{waste.pk}/votes/")
+    assert response.status_code == 400 and list(response.json()) == ["waste"]
+    assert Vote.objects.count() == 1
+
+
+@pytest.mark.parametrize("role", ["facilitator", "viewer"])
+def test_only_the_voter_can_take_back_a_dot(cast, role):
+    vote = VoteFactory(
+        waste=WasteFactory(stream=cast.stream), member=cast.membership("participant")
+    )
+    with pytest.raises(PermissionDenied):
+        board_delete(actor=cast.user(role), kind="vote", object_id=vote.pk)
+    assert Vote.objects.filter(pk=vote.pk).exists() and not Op.objects.exists()
+
+
+def test_viewer_cannot_vote(cast):
+    waste = WasteFactory(stream=cast.stream)
+    with pytest.raises(PermissionDenied):
+        board_create(
+            actor=cast.viewer, kind="vote", stream_id=cast.stream.pk, data={"waste": waste.pk}
+        )
+
+
+def test_a_vote_is_cast_by_the_actor_whatever_the_payload_says(cast):
+    waste = WasteFactory(stream=cast.stream)
+    with pytest.raises(ValidationError):
+        board_create(
+            actor=cast.participant,
+            kind="vote",
+            stream_id=cast.stream.pk,
+            data={"waste": waste.pk, "member_id": cast.membership("facilitator").pk},
+        )
+    op = board_create(
+        actor=cast.participant,
+        kind="vote",
+        stream_id=cast.stream.pk,
+        data={"waste": waste.pk, "member": cast.membership("facilitator").pk},
+    )
+    assert op.data["member"] == cast.membership("participant").pk
+
+
+# Locked board --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def locked(cast):
+    cast.stream.locked = True
+    cast.stream.save()
+    return cast
+
+
+def test_participant_cannot_add_to_a_locked_board(locked):
+    with pytest.raises(PermissionDenied):
+        board_create(
+            actor=locked.participant, kind="note", stream_id=locked.stream.pk, data={"text": "x"}
+        )
+    assert not Op.objects.exists()
+
+
+@pytest.mark.parametrize("write", ["update", "move", "delete"])
+def test_participant_cannot_change_a_locked_board(locked, write):
+    activity = ActivityFactory(stream=locked.stream, title="Old")
+    with pytest.raises(PermissionDenied):
+        if write == "delete":
+            board_delete(actor=locked.participant, kind="activity", object_id=activity.pk)
+        else:
+            service = board_update if write == "update" else board_move
+            service(actor=locked.participant, kind="activity", object_id=activity.pk, data={"x": 5})
+    activity.refresh_from_db()
+    assert (activity.x, activity.version) == (0, 1)
+
+
+def test_participant_cannot_vote_on_a_locked_board(locked):
+    waste = WasteFactory(stream=locked.stream)
+    with pytest.raises(PermissionDenied):
+        board_create(
+            actor=locked.participant,
+            kind="vote",
+            stream_id=locked.stream.pk,
+            data={"waste": waste.pk},
+        )
+
+
+def test_facilitator_can_still_edit_a_locked_board(locked):
+    op = board_create(
+        actor=locked.facilitator, kind="note", stream_id=locked.stream.pk, data={"text": "x"}
+    )
+    board_update(actor=locked.facilitator, kind="note", object_id=op.data["id"], data={"text": "y"})
+    board_delete(actor=locked.facilitator, kind="note", object_id=op.data["id"])
+    assert [op.seq for op in Op.objects.all()] == [1, 2, 3]
+
+
+def test_api_refuses_a_participant_on_a_locked_board_and_lets_the_facilitator_in(
+    locked, client_for
+):
+    url = f"/api/streams/{locked.stream.pk}/notes/"
+    refused = client_for(locked.participant).post(url, {"text": "x"}, format="json")
+    allowed = client_for(locked.facilitator).post(url, {"text": "x"}, format="json")
+    assert (refused.status_code, allowed.status_code) == (403, 201)
+    assert Note.objects.count() == 1
+
+
+# The op log --------------------------------------------------------------------------------
+
+
+def test_move_sets_only_position_fields(cast):
+    activity = ActivityFactory(stream=cast.stream)
+    with pytest.raises(ValidationError) as refused:
+        board_move(
+            actor=cast.participant,
+            kind="activity",
+            object_id=activity.pk,
+            data={"x": 1, "title": "Renamed"},
+        )
+    assert list(refused.value.message_dict) == ["title"]
+
+
+@pytest.mark.parametrize("kind", ["link", "vote"])
+def test_links_and_votes_cannot_be_changed_in_place(cast, kind):
+    obj = (
+        LinkFactory(stream=cast.stream)
+        if kind == "link"
+        else VoteFactory(waste=WasteFactory(stream=cast.stream))
+    )
+    with pytest.raises(ValidationError):
+        board_update(actor=cast.facilitator, kind=kind, object_id=obj.pk, data={})
+
+
+def test_deleting_an_activity_logs_one_op_and_its_links_go_with_it(cast):
+    link = LinkFactory(stream=cast.stream)
+    op = board_delete(actor=cast.participant, kind="activity", object_id=link.source_id)
+    assert (op.op, op.data, op.seq) == ("activity.delete", {"id": link.source_id}, 1)
+    assert not Link.objects.exists()
+
+
+def test_op_apply_refuses_unknown_kinds_and_actions(cast):
+    for op in ("activity.explode", "robot.create", "activity", "a.b.c", 7):
+        with pytest.raises(ValidationError):
+            op_apply(actor=cast.participant, stream_id=cast.stream.pk, op=op, data={})
+    assert not Op.objects.exists()
