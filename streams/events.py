@@ -1,8 +1,20 @@
-"""Group names, the frames the board sends, and broadcasting them once the write commits."""
+"""Group names, the frames the board sends, and broadcasting them once the write commits.
+
+A frame travels the channel layer as a `board.frame` message whose `text` is the frame's JSON,
+encoded once for every receiver. Messages of ops that not everyone may read carry more:
+
+* a vote op (`vote.*`) adds `voter` (the user id) and `hidden_text`, the redacted frame every
+  other member gets while the stream's votes are not revealed;
+* `stream.update` adds `votes_revealed`, so a socket knows when the visible votes change.
+
+A message without `seq` (e.g. the metrics `summary` frame) is not part of the op log and is
+forwarded as it is.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -10,6 +22,10 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 from streams.models import Op
+
+logger = logging.getLogger(__name__)
+
+BOARD_FRAME = "board.frame"
 
 
 def stream_group(stream_id: int) -> str:
@@ -28,6 +44,11 @@ def applied_frame(op: Op, *, by: dict[str, Any] | None) -> dict[str, Any]:
     }
 
 
+def hidden_frame(frame: dict[str, Any]) -> dict[str, Any]:
+    """What a member who may not see a vote op gets instead: its place in the seq order only."""
+    return {"type": "applied", "seq": frame["seq"], "op": frame["op"], "data": None, "hidden": True}
+
+
 def user_ref(user: Any) -> dict[str, Any] | None:
     if user is None or not getattr(user, "is_authenticated", False):
         return None
@@ -39,6 +60,18 @@ def encode(frame: dict[str, Any]) -> str:
     return json.dumps(frame, separators=(",", ":"), allow_nan=False, default=str)
 
 
+def board_message(frame: dict[str, Any]) -> dict[str, Any]:
+    """The channel-layer message that carries `frame` to every socket of the board."""
+    message: dict[str, Any] = {"type": BOARD_FRAME, "seq": frame.get("seq"), "text": encode(frame)}
+    if frame.get("type") == "applied" and isinstance(frame.get("op"), str):
+        if frame["op"].startswith("vote."):
+            message["voter"] = (frame.get("by") or {}).get("id")
+            message["hidden_text"] = encode(hidden_frame(frame))
+        elif frame["op"] == "stream.update" and isinstance(frame.get("data"), dict):
+            message["votes_revealed"] = bool(frame["data"].get("votes_revealed"))
+    return message
+
+
 def group_send(stream_id: int, message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is not None:
@@ -47,10 +80,10 @@ def group_send(stream_id: int, message: dict[str, Any]) -> None:
 
 def broadcast_on_commit(stream_id: int, frame: dict[str, Any]) -> None:
     """Send `frame` to everyone on the stream's board after the current transaction commits
-    (at once when no transaction is open). Nothing is sent for a rolled-back write."""
-    text = encode(frame)
-    transaction.on_commit(
-        lambda: group_send(
-            stream_id, {"type": "board.frame", "seq": frame.get("seq"), "text": text}
-        )
-    )
+    (at once when no transaction is open). Nothing is sent for a rolled-back write.
+
+    A failed send (e.g. Redis down) is logged, never raised: the write is already committed,
+    and every socket fills a gap in `seq` from the op log (on the next frame or heartbeat).
+    """
+    message = board_message(frame)
+    transaction.on_commit(lambda: group_send(stream_id, message), robust=True)

@@ -1,2 +1,9 @@
+"""Websocket routes, mounted by vsm_site.asgi behind origin checks and authentication."""
 
-websocket_urlpatterns: list = []
+from django.urls import re_path
+
+from streams.consumers import BoardConsumer
+
+websocket_urlpatterns = [
+    re_path(r"^ws/streams/(?P<stream_id>\d+)/$", BoardConsumer.as_asgi()),
+]

@@ -1,0 +1,102 @@
+"""Presence on a board: who is here, their cursors, what they edit. Ephemeral by design: it
+travels the channel layer only, is never written to the database and has no seq.
+
+Every socket keeps its own presence (`conn`, user, the object being edited) and announces it
+to the board's group; a socket that joins asks the others, who answer it directly, so no
+shared store is needed and several server processes work alike.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from streams.kinds import KINDS
+
+COORDINATE_LIMIT = 1e6
+
+
+def presence_frame(action: str, message: dict[str, Any]) -> dict[str, Any]:
+    """The client frame of a presence message: `join`, `leave`, `cursor` or `editing`."""
+    frame: dict[str, Any] = {
+        "type": "presence",
+        "action": action,
+        "conn": message["conn"],
+        "user": message["user"],
+    }
+    if action == "join":
+        frame["role"] = message.get("role")
+        frame["editing"] = message.get("editing")
+    elif action == "cursor":
+        frame["x"], frame["y"] = message["x"], message["y"]
+    elif action == "editing":
+        frame["target"] = message.get("target")
+    return frame
+
+
+def cursor_clean(frame: dict[str, Any]) -> tuple[float, float] | None:
+    """(x, y) of a cursor frame, or None unless both are finite board coordinates."""
+    x, y = frame.get("x"), frame.get("y")
+    for value in (x, y):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return None
+        if not math.isfinite(value) or abs(value) > COORDINATE_LIMIT:
+            return None
+    return float(x), float(y)  # type: ignore[arg-type]
+
+
+def editing_target_clean(target: Any) -> dict[str, Any] | None:
+    """`{"kind", "id"}` of a known kind with an integer id; raises ValueError otherwise.
+    None (stopped editing) is valid."""
+    if target is None:
+        return None
+    if not isinstance(target, dict):
+        raise ValueError("Expected null or {kind, id}.")
+    kind, object_id = target.get("kind"), target.get("id")
+    if kind not in KINDS or isinstance(object_id, bool) or not isinstance(object_id, int):
+        raise ValueError("Expected null or {kind, id} of an object on the board.")
+    return {"kind": kind, "id": object_id}
+
+
+class Coalescer:
+    """Hands values to `send` at most once per `interval` seconds; of the values offered in
+    between only the latest is sent, at the end of the interval (a cursor's last position)."""
+
+    def __init__(
+        self,
+        *,
+        interval: float,
+        send: Callable[[Any], Awaitable[None]],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.interval = interval
+        self._send = send
+        self._clock = clock
+        self._last = -math.inf
+        self._pending: Any = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def offer(self, value: Any) -> None:
+        now = self._clock()
+        if self._task is None and now - self._last >= self.interval:
+            self._last = now
+            await self._send(value)
+            return
+        self._pending = value
+        if self._task is None:
+            delay = max(0.0, self._last + self.interval - now)
+            self._task = asyncio.create_task(self._flush_after(delay))
+
+    async def _flush_after(self, delay: float) -> None:
+        await asyncio.sleep(delay)
+        value, self._pending, self._task = self._pending, None, None
+        self._last = self._clock()
+        await self._send(value)
+
+    def cancel(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
