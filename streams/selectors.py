@@ -11,7 +11,7 @@ from django.http import Http404
 from streams.kinds import KINDS, stream_data
 from streams.models import Op, ValueStream, Vote, Waste
 from workshops.models import Membership
-from workshops.selectors import membership_get
+from workshops.selectors import facilitation_data, membership_get
 
 AnyUser = AbstractBaseUser | AnonymousUser
 
@@ -96,7 +96,12 @@ def board_snapshot(*, user: AnyUser, stream_id: Any) -> dict[str, Any]:
     top is harmless because every op carries the whole object (an upsert) or a delete.
     """
     stream, membership = stream_get(user=user, stream_id=stream_id)
-    snapshot: dict[str, Any] = {"seq": stream.seq, "stream": stream_data(stream)}
+    snapshot: dict[str, Any] = {
+        "seq": stream.seq,
+        "stream": stream_data(stream),
+        "workshop": facilitation_data(stream.workshop),
+        "me": {"member": membership.pk, "role": membership.role},
+    }
     for name, spec in KINDS.items():
         objects = spec.model._default_manager.filter(stream_id=stream.pk)
         if name == "vote":

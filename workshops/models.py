@@ -22,6 +22,29 @@ class Phase(models.TextChoices):
     REPEAT = "repeat", "9. Repeat"
 
 
+PHASE_PROMPTS = {
+    Phase.CHOOSE: "Pick a value stream that is recent, real, has reach, is representative and "
+    "road-tested. Write down why.",
+    Phase.PEOPLE: "Who touches this work, from the idea to the customer? Invite them all, "
+    "and note the team or area each one speaks for.",
+    Phase.TIMELINE: "Put every activity on the timeline, left to right: who does it, how long "
+    "the work takes (process time), how long it waits before, and how often it is complete "
+    "and accurate (%C&A).",
+    Phase.CONVERSATION: "Walk the map together. What surprised you? Where does work wait, "
+    "bounce back or get stuck? Add questions as notes.",
+    Phase.WASTES: "Name the wastes: waiting, defects, hand-offs, partially done work, task "
+    "switching, extra processing, extra features, unused talent. Pin each to its activity.",
+    Phase.PRIORITIZE: "Dot-vote the wastes that hurt most. Votes stay hidden until the "
+    "facilitator reveals them; then the most annoying waste wins its award.",
+    Phase.COUNTERMEASURES: "For the top wastes: what is the current condition, what should the "
+    "future condition be, and how will we measure it?",
+    Phase.BABY_STEPS: "Size each countermeasure: how broad or bounded, how big, how hard. "
+    "Start with the small, bounded, easy steps.",
+    Phase.REPEAT: "Design the future state, then map again later and compare: measure, learn, "
+    "improve.",
+}
+
+
 class Role(models.TextChoices):
     FACILITATOR = "facilitator", "Facilitator"
     PARTICIPANT = "participant", "Participant"
@@ -40,6 +63,8 @@ class Workshop(models.Model):
     is_road_tested = models.BooleanField("road-tested", default=False)
     choice_notes = models.TextField("why this value stream", max_length=2000, blank=True)
     phase = models.CharField(max_length=20, choices=Phase.choices, default=Phase.CHOOSE)
+    timer_ends_at = models.DateTimeField(null=True, blank=True)
+    timer_seconds = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -51,6 +76,10 @@ class Workshop(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def phase_prompt(self) -> str:
+        return PHASE_PROMPTS[Phase(self.phase)]
 
     @property
     def five_rs(self) -> dict[str, bool]:

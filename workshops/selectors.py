@@ -61,3 +61,16 @@ def invitation_get_usable(*, token: str) -> Invitation:
     if invitation is None or not invitation.is_usable:
         raise Http404("This invitation link is not valid any more.")
     return invitation
+
+
+def facilitation_data(workshop: Workshop) -> dict[str, object]:
+    """What every board of the workshop shows of the facilitation: phase, prompt, timer."""
+    return {
+        "id": workshop.pk,
+        "title": workshop.title,
+        "phase": workshop.phase,
+        "phase_label": workshop.get_phase_display(),
+        "prompt": workshop.phase_prompt,
+        "timer_ends_at": workshop.timer_ends_at.isoformat() if workshop.timer_ends_at else None,
+        "timer_seconds": workshop.timer_seconds,
+    }
