@@ -9,7 +9,7 @@ from django.db.models import Count, Model, QuerySet
 from django.http import Http404
 
 from streams.kinds import KINDS, stream_data
-from streams.models import Op, ValueStream, Vote, Waste
+from streams.models import Countermeasure, Op, ValueStream, Vote, Waste
 from workshops.models import Membership
 from workshops.selectors import facilitation_data, membership_get
 
@@ -87,6 +87,59 @@ def vote_tally(*, stream: ValueStream, membership: Membership) -> dict[str, Any]
         "mine": own,
         "cast": Vote.objects.filter(stream=stream).count(),
     }
+
+
+def waste_ranking(*, user: AnyUser, stream_id: Any) -> dict[str, Any]:
+    """Wastes by dots, most first, and the "most annoying waste" award (every waste tied at
+    the top) once the facilitator has revealed the votes; before that only the count cast."""
+    stream, membership = stream_get(user=user, stream_id=stream_id)
+    tally = vote_tally(stream=stream, membership=membership)
+    if not stream.votes_revealed:
+        return {"revealed": False, "cast": tally["cast"], "ranking": None, "award": None}
+    wastes = Waste.objects.filter(stream=stream).annotate(dots=Count("votes"))
+    ranking = sorted(
+        ({"id": w.pk, "text": w.text, "category": w.category, "votes": w.dots} for w in wastes),
+        key=lambda waste: (-waste["votes"], waste["id"]),
+    )
+    top = ranking[0]["votes"] if ranking else 0
+    award = [waste["id"] for waste in ranking if top and waste["votes"] == top]
+    return {"revealed": True, "cast": tally["cast"], "ranking": ranking, "award": award}
+
+
+BREADTH_COST = {"bounded": 0, "broad": 2}
+
+
+def countermeasure_backlog(*, user: AnyUser, stream_id: Any) -> list[dict[str, Any]]:
+    """Countermeasures as a ranked backlog of baby steps: bounded, small and easy first.
+
+    The size is effort + difficulty (each 1..5) plus 2 for a broad change; ties go to the
+    countermeasure whose waste got more dots (once revealed), then to the older one.
+    """
+    stream, _ = stream_get(user=user, stream_id=stream_id)
+    dots: dict[int, int] = {}
+    if stream.votes_revealed:
+        dots = dict(
+            Waste.objects.filter(stream=stream).annotate(n=Count("votes")).values_list("id", "n")
+        )
+    backlog = []
+    for countermeasure in Countermeasure.objects.filter(stream=stream).select_related("waste"):
+        size = (
+            countermeasure.effort
+            + countermeasure.difficulty
+            + BREADTH_COST.get(countermeasure.breadth, 0)
+        )
+        backlog.append(
+            {
+                **KINDS["countermeasure"].data(countermeasure),
+                "waste_text": countermeasure.waste.text,
+                "size": size,
+                "waste_votes": dots.get(countermeasure.waste_id),
+            }
+        )
+    backlog.sort(key=lambda item: (item["size"], -(item["waste_votes"] or 0), item["id"]))
+    for rank, item in enumerate(backlog, 1):
+        item["rank"] = rank
+    return backlog
 
 
 def board_snapshot(*, user: AnyUser, stream_id: Any) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from streams.api import transfer, views
+from streams.api import transfer, views, workshop_steps
 from streams.kinds import KINDS
 
 urlpatterns = [
@@ -13,6 +13,16 @@ urlpatterns = [
         name="api-stream-snapshot",
     ),
     path("wastes/<int:pk>/votes/", views.WasteVoteView.as_view(), name="api-waste-votes"),
+    path(
+        "streams/<int:pk>/ranking/",
+        workshop_steps.WasteRankingView.as_view(),
+        name="api-stream-ranking",
+    ),
+    path(
+        "streams/<int:pk>/backlog/",
+        workshop_steps.BacklogView.as_view(),
+        name="api-stream-backlog",
+    ),
     path(
         "streams/<int:pk>/export/json/",
         transfer.StreamExportJsonView.as_view(),
