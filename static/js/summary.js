@@ -2,6 +2,8 @@
 // freshly rendered body. The server renders every chart (SVG), so this stays small.
 const script = document.currentScript || document.querySelector('script[data-stream]');
 const streamId = script.dataset.stream;
+// Start from the page's seq, so the socket replays nothing older than what was rendered.
+let since = Number(script.dataset.since || 0);
 const state = document.getElementById('live-state');
 let delay = 500;
 
@@ -29,7 +31,7 @@ async function refresh() {
 
 function connect() {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  const socket = new WebSocket(`${scheme}://${location.host}/ws/streams/${streamId}/?since=-1`);
+  const socket = new WebSocket(`${scheme}://${location.host}/ws/streams/${streamId}/?since=${since}`);
   socket.addEventListener('open', () => {
     delay = 500;
     setState('Live updates: on', 'online');
@@ -37,6 +39,7 @@ function connect() {
   socket.addEventListener('message', (event) => {
     let frame;
     try { frame = JSON.parse(event.data); } catch { return; }
+    if (typeof frame.seq === 'number') since = Math.max(since, frame.seq);
     if (frame.type === 'summary') refresh();
   });
   socket.addEventListener('close', () => {
