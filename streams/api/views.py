@@ -32,7 +32,7 @@ class StreamListView(APIView):
     )
     def get(self, request: Request) -> Response:
         workshop = request.query_params.get("workshop")
-        if workshop is not None and not workshop.isdigit():
+        if workshop is not None and not (workshop.isascii() and workshop.isdigit()):
             return Response({"workshop": ["Must be a workshop id."]}, status=400)
         streams = selectors.stream_list(
             user=request.user, workshop_id=int(workshop) if workshop else None
@@ -68,12 +68,7 @@ class StreamCloneView(APIView):
 
     @extend_schema(request=StreamCloneSerializer, responses={201: StreamSerializer})
     def post(self, request: Request, pk: int) -> Response:
-        clone = services.stream_clone(
-            actor=request.user,
-            stream_id=pk,
-            name=request.data.get("name"),
-            state=request.data.get("state", "future"),
-        )
+        clone = services.stream_clone(actor=request.user, stream_id=pk, data=request.data)
         return Response(stream_data(clone), status=status.HTTP_201_CREATED)
 
 

@@ -25,6 +25,7 @@ STREAM_SPEC = {
     "votes_revealed": Boolean(),
 }
 STREAM_READ_ONLY = ("id", "seq", "board_url", "summary_url")
+CLONE_SPEC = {"name": Text(max_length=200), "state": STREAM_SPEC["state"]}
 
 
 def _check_based_on(workshop_id: int, based_on: int | None) -> None:
@@ -88,19 +89,17 @@ def stream_delete(*, actor: AbstractBaseUser, stream_id: int) -> None:
 
 
 @transaction.atomic
-def stream_clone(
-    *, actor: AbstractBaseUser, stream_id: int, name: Any = None, state: Any = "future"
-) -> ValueStream:
+def stream_clone(*, actor: AbstractBaseUser, stream_id: int, data: Any = None) -> ValueStream:
     """Copies a stream's activities, links, wastes, countermeasures and notes into a new
-    stream `based_on` it (votes are not copied: a new mapping votes afresh)."""
+    stream `based_on` it (votes are not copied: a new mapping votes afresh). `data` may name
+    the clone and its state (default: a future state named after the source)."""
     source, _ = stream_get(user=actor, stream_id=stream_id)
-    fields = clean_payload(
-        {"name": STREAM_SPEC["name"], "state": STREAM_SPEC["state"]},
-        {"name": name or f"{source.name} ({state})", "state": state},
-        partial=False,
-    )
+    fields = clean_payload(CLONE_SPEC, {} if data is None else data, partial=True)
+    state = fields.get("state", StreamState.FUTURE)
+    name = fields.get("name") or f"{source.name[:180]} ({state})"
     clone = stream_create(
-        actor=actor, data={"workshop": source.workshop_id, "based_on": source.pk, **fields}
+        actor=actor,
+        data={"workshop": source.workshop_id, "based_on": source.pk, "name": name, "state": state},
     )
     activity_ids: dict[int, int] = {}
     for activity in source.activities.all():

@@ -105,13 +105,6 @@ def test_only_the_facilitator_updates_the_workshop(cast, role):
         workshop_update(actor=cast.user(role), workshop_id=cast.workshop.pk, data={"title": "x"})
 
 
-def test_api_creating_a_workshop_makes_the_caller_facilitator(db, client_for):
-    user = UserFactory()
-    response = client_for(user).post("/api/workshops/", {"title": "Deploys"}, format="json")
-    assert response.status_code == 201 and response.data["my_role"] == "facilitator"
-    assert Membership.objects.get(workshop_id=response.data["id"]).user == user
-
-
 @pytest.mark.parametrize(
     "body",
     [

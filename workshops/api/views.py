@@ -36,15 +36,9 @@ class TokenView(APIView):
 
     @extend_schema(request=TokenRequestSerializer, responses=TokenSerializer)
     def post(self, request: Request) -> Response:
-        username, password = request.data.get("username"), request.data.get("password")
-        errors = {
-            name: ["This field is required."]
-            for name, value in (("username", username), ("password", password))
-            if not isinstance(value, str) or not value
-        }
-        if errors:
-            raise ValidationError(errors)
-        user = authenticate(request, username=username, password=password)
+        credentials = TokenRequestSerializer(data=request.data)
+        credentials.is_valid(raise_exception=True)
+        user = authenticate(request, **credentials.validated_data)
         if user is None:
             raise ValidationError({"non_field_errors": ["Wrong username or password."]})
         token, _ = Token.objects.get_or_create(user=user)
