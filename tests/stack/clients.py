@@ -4,6 +4,7 @@ docs/realtime.md tells a client to), and a websocket client for real server proc
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import uuid
@@ -202,6 +203,7 @@ class CommunicatorClient:
         self.communicator = _websocket_communicator()(application, path, headers=headers)
         self.replica = BoardReplica()
         self.frames: list[dict[str, Any]] = []
+        OPEN_COMMUNICATORS.append(self)
 
     async def connect(self) -> list[dict[str, Any]]:
         """Connects and reads up to `synced`; returns the frames read (welcome first)."""
@@ -243,7 +245,20 @@ class CommunicatorClient:
         return await self.communicator.receive_nothing(timeout)
 
     async def close(self) -> None:
-        await self.communicator.disconnect()
+        if self in OPEN_COMMUNICATORS:
+            OPEN_COMMUNICATORS.remove(self)
+            # The server may have closed it already; then this only reaps the application.
+            with contextlib.suppress(Exception):
+                await self.communicator.disconnect()
+
+
+OPEN_COMMUNICATORS: list[CommunicatorClient] = []
+
+
+async def close_communicators() -> None:
+    """Disconnects every communicator a test left open (call before the database goes)."""
+    for client in list(OPEN_COMMUNICATORS):
+        await client.close()
 
 
 def board_path(stream_id: int, since: int | None = None) -> str:
@@ -268,4 +283,7 @@ async def communicator_for(
     if user is not None:
         token, _ = await database_sync_to_async(Token.objects.get_or_create)(user=user)
         key = token.key
-    return CommunicatorClient(board_path(stream_id, since), token_headers(key))
+    client = CommunicatorClient(board_path(stream_id, since), token_headers(key))
+    if isinstance(since, int) and since >= 0:
+        client.replica.seq = since  # what this client already has, as a real one would
+    return client

@@ -25,6 +25,7 @@ from tests.stack.clients import (
     CommunicatorClient,
     board_of,
     board_path,
+    close_communicators,
     communicator_for,
     token_headers,
 )
@@ -35,6 +36,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture(autouse=True)
 def _memory_layer(settings: Any) -> None:
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+
+@pytest.fixture(autouse=True)
+async def _close_sockets(transactional_db: None) -> Any:
+    yield
+    await close_communicators()
 
 
 @pytest.fixture
