@@ -7,6 +7,7 @@ broker and the channel layer use separate Redis databases.
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 from celery.schedules import crontab
@@ -110,24 +111,29 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Realtime and background work -------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
 
+
+def _redis_database(url: str, number: int) -> str:
+    """`url` with its Redis database set to `number` (credentials, host, options kept)."""
+    return urlunsplit(urlsplit(url)._replace(path=f"/{number}"))
+
+
 if REDIS_URL:
-    _redis = REDIS_URL.rstrip("/").rsplit("/", 1)[0] if REDIS_URL.count("/") > 2 else REDIS_URL
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [env("CHANNELS_REDIS_URL", default=f"{_redis}/1")],
+                "hosts": [env("CHANNELS_REDIS_URL", default=_redis_database(REDIS_URL, 1))],
                 "capacity": 1000,
                 "expiry": 30,
             },
         }
     }
-    CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=f"{_redis}/0")
+    CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=_redis_database(REDIS_URL, 0))
     CELERY_TASK_ALWAYS_EAGER = False
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": env("CACHE_REDIS_URL", default=f"{_redis}/2"),
+            "LOCATION": env("CACHE_REDIS_URL", default=_redis_database(REDIS_URL, 2)),
         }
     }
 else:
