@@ -46,5 +46,11 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# The benchmarks on the local services (see BENCHMARKS.md): a fresh bench database, the real
+# stack and load-generator processes; prints a table and writes bench/results.json (~6 min).
+# BENCH_ARGS="--profile" adds py-spy profiles (artifacts/bench/); "--quick" one short window.
+bench: install
+	$(PY) -m bench.run $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) db.sqlite3* staticfiles .pytest_cache
