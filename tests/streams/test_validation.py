@@ -590,3 +590,62 @@ def test_api_refuses_lead_time_min_above_max(cast, client_for):
         cast.stream,
     )
     assert list(answer) == ["lead_time_max"]
+
+
+# Value streams -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"name": ""}, "name"),
+        ({"name": "x" * 201}, "name"),
+        ({"name": 7}, "name"),
+        ({"name": "s", "state": "past"}, "state"),
+        ({"name": "s", "locked": "yes"}, "locked"),
+        ({"name": "s", "votes_revealed": 1}, "votes_revealed"),
+        ({"name": "s", "based_on": "{foreign}"}, "based_on"),
+        ({"name": "s", "based_on": 10**9}, "based_on"),
+        ({"name": "s", "seq": 5, "owner": 1}, "owner"),
+    ],
+)
+def test_api_refuses_an_invalid_new_stream(cast, client_for, data, field):
+    foreign = StreamFactory()  # a stream of another workshop
+    body = {"workshop": cast.workshop.pk, **data}
+    if body.get("based_on") == "{foreign}":
+        body["based_on"] = foreign.pk
+    before = list(ValueStream.objects.values_list("id", flat=True))
+    response = client_for(cast.facilitator).post("/api/streams/", body, format="json")
+    assert response.status_code == 400 and list(response.json()) == [field]
+    assert list(ValueStream.objects.values_list("id", flat=True)) == before
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"based_on": "{self}"}, "based_on"),
+        ({"based_on": "{foreign}"}, "based_on"),
+        ({"locked": None}, "locked"),
+        ({"name": "   "}, "name"),
+    ],
+)
+def test_api_refuses_an_invalid_stream_change_and_logs_nothing(cast, client_for, data, field):
+    ids = {"{self}": cast.stream.pk, "{foreign}": StreamFactory().pk}
+    body = {name: ids.get(value, value) for name, value in data.items()}
+    before = board_state(cast.stream)
+    stream = ValueStream.objects.values().get(pk=cast.stream.pk)
+    response = client_for(cast.facilitator).patch(
+        f"/api/streams/{cast.stream.pk}/", body, format="json"
+    )
+    assert response.status_code == 400 and list(response.json()) == [field]
+    assert board_state(cast.stream) == before
+    assert ValueStream.objects.values().get(pk=cast.stream.pk) == stream
+
+
+def test_a_workshop_is_never_moved_by_a_stream_change(cast, client_for):
+    other = StreamFactory().workshop
+    response = client_for(cast.facilitator).patch(
+        f"/api/streams/{cast.stream.pk}/", {"workshop": other.pk, "name": "n"}, format="json"
+    )
+    cast.stream.refresh_from_db()
+    assert response.status_code == 200 and cast.stream.workshop == cast.workshop
