@@ -37,6 +37,7 @@ run-full: install
 test: install
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		$(VENV)/bin/pytest $(PYTEST_ARGS)
+	node --test tests/js/
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -1,0 +1,43 @@
+// REST calls of the board (facilitation, ranking, backlog), with the page's CSRF token.
+
+let csrfToken = '';
+
+export function setCsrfToken(token) {
+  csrfToken = token || '';
+}
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(ApiError.describe(status, body));
+    this.status = status;
+    this.body = body;
+  }
+
+  static describe(status, body) {
+    if (body && typeof body === 'object') {
+      if (typeof body.detail === 'string') return body.detail;
+      const first = Object.entries(body)[0];
+      if (first) return `${first[0]}: ${[].concat(first[1]).join(' ')}`;
+    }
+    return `The server answered ${status}.`;
+  }
+}
+
+export async function api(method, url, body) {
+  const options = {
+    method,
+    credentials: 'same-origin',
+    headers: { Accept: 'application/json' },
+  };
+  if (body !== undefined) {
+    options.headers['Content-Type'] = 'application/json';
+    options.headers['X-CSRFToken'] = csrfToken;
+    options.body = JSON.stringify(body);
+  }
+  const response = await fetch(url, options);
+  const text = await response.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch { data = text; }
+  if (!response.ok) throw new ApiError(response.status, data);
+  return data;
+}

@@ -1,0 +1,181 @@
+// Facilitation: the nine-step phase stepper with its prompt, the shared countdown, locking
+// the board and "bring everyone to me". Facilitators act through the REST API; everyone
+// (them too) sees the result from the `workshop.update` / `stream.update` ops.
+
+import { api } from './api.js';
+import { announce, fill, h } from './dom.js';
+
+export class Facilitation {
+  constructor(ctx, root) {
+    this.ctx = ctx;
+    this.stepper = root.querySelector('.phase-steps');
+    this.prompt = root.querySelector('.phase-prompt');
+    this.timerText = root.querySelector('.timer-display');
+    this.timerControls = root.querySelector('.timer-controls');
+    this.lockButton = root.querySelector('[data-action=lock]');
+    this.followButton = root.querySelector('[data-action=lead]');
+    this.followBanner = document.querySelector('.follow-banner');
+    this.leading = false;
+    this.following = true; // participants follow the facilitator unless they opt out
+    this.tick = null;
+    this.lastPhase = null;
+    this.#listen();
+  }
+
+  get facilitator() {
+    return this.ctx.role === 'facilitator';
+  }
+
+  render() {
+    const workshop = this.ctx.store.workshop;
+    if (!workshop) return;
+    const phases = this.ctx.config.phases;
+    const current = phases.findIndex((phase) => phase.value === workshop.phase);
+    fill(this.stepper, ...phases.map((phase, index) => {
+      const label = `${phase.label}${index === current ? ' (current step)' : ''}`;
+      const button = h('button', {
+        type: 'button',
+        class: `phase-step${index === current ? ' current' : ''}${index < current ? ' done' : ''}`,
+        'aria-current': index === current ? 'step' : null,
+        'aria-label': label,
+        title: phase.label,
+        disabled: !this.facilitator && index !== current ? true : null,
+        dataset: { phase: phase.value },
+      }, h('span', { class: 'phase-number' }, String(index + 1)), h('span', { class: 'phase-name' }, phase.short));
+      return h('li', {}, button);
+    }));
+    fill(this.prompt, h('strong', {}, workshop.phase_label), ' ', workshop.prompt);
+    this.ctx.root.dataset.phase = workshop.phase;
+    if (this.lastPhase !== null && this.lastPhase !== workshop.phase) announce(`Now: ${workshop.phase_label}. ${workshop.prompt}`);
+    this.lastPhase = workshop.phase;
+    this.#startTicking();
+    this.renderLock();
+  }
+
+  renderLock() {
+    const locked = Boolean(this.ctx.store.stream?.locked);
+    this.ctx.root.classList.toggle('locked', locked);
+    if (this.lockButton) {
+      this.lockButton.setAttribute('aria-pressed', String(locked));
+      this.lockButton.textContent = locked ? 'Unlock board' : 'Lock board';
+    }
+    const banner = document.querySelector('.lock-banner');
+    banner.hidden = !locked;
+    banner.textContent = this.facilitator ? 'The board is locked: only facilitators can change it.' : 'The facilitator has locked the board: you can look, not change.';
+  }
+
+  #startTicking() {
+    window.clearInterval(this.tick);
+    const update = () => {
+      const endsAt = this.ctx.store.workshop?.timer_ends_at;
+      if (!endsAt) {
+        this.timerText.textContent = '–:––';
+        this.timerText.classList.remove('running', 'ending', 'over');
+        this.timerText.setAttribute('aria-label', 'No timer running');
+        return;
+      }
+      const left = Math.round((Date.parse(endsAt) - Date.now()) / 1000);
+      const shown = Math.max(0, left);
+      this.timerText.textContent = `${Math.floor(shown / 60)}:${String(shown % 60).padStart(2, '0')}`;
+      this.timerText.setAttribute('aria-label', left > 0 ? `${Math.floor(shown / 60)} minutes ${shown % 60} seconds left` : 'Time is up');
+      this.timerText.classList.toggle('running', left > 0);
+      this.timerText.classList.toggle('ending', left > 0 && left <= 60);
+      this.timerText.classList.toggle('over', left <= 0);
+      if (left === 60) announce('One minute left.');
+      if (left === 0) announce('Time is up.');
+      if (left < -3600) window.clearInterval(this.tick);
+    };
+    update();
+    this.tick = window.setInterval(update, 1000);
+  }
+
+  // Facilitator actions --------------------------------------------------------------------
+
+  async setPhase(phase) {
+    await this.#call(() => api('PATCH', `/api/workshops/${this.ctx.store.workshop.id}/`, { phase }));
+  }
+
+  async setTimer(seconds) {
+    await this.#call(() => api('POST', `/api/workshops/${this.ctx.store.workshop.id}/timer/`, { seconds }));
+  }
+
+  async toggleLock() {
+    await this.#call(() => api('PATCH', `/api/streams/${this.ctx.store.stream.id}/`, { locked: !this.ctx.store.stream.locked }));
+  }
+
+  async #call(request) {
+    try {
+      await request();
+    } catch (error) {
+      this.ctx.notify(error.message, 'error');
+    }
+  }
+
+  // Bring everyone to me -------------------------------------------------------------------
+
+  toggleLead() {
+    this.leading = !this.leading;
+    this.followButton.setAttribute('aria-pressed', String(this.leading));
+    this.followButton.textContent = this.leading ? 'Stop bringing everyone' : 'Bring everyone to me';
+    this.sendView(true);
+    announce(this.leading ? 'Everyone now follows your view.' : 'People may look around on their own again.');
+  }
+
+  /** The facilitator's view changed: participants follow (coalesced to 10 a second). */
+  sendView(now = false) {
+    if (!this.facilitator) return;
+    if (!this.leading && !now) return;
+    window.clearTimeout(this.viewTimer);
+    const send = () => {
+      const center = this.ctx.canvas.center();
+      const viewport = this.leading ? { x: center.x, y: center.y, zoom: this.ctx.canvas.view.zoom } : null;
+      this.ctx.connection.send({ type: 'follow', viewport });
+    };
+    if (now) send();
+    else this.viewTimer = window.setTimeout(send, 100);
+  }
+
+  /** A `follow` frame from a facilitator. */
+  follow(frame) {
+    if (this.facilitator && frame.by?.id === this.ctx.me?.id) return;
+    const banner = this.followBanner;
+    if (!frame.viewport) {
+      banner.hidden = true;
+      this.following = true;
+      return;
+    }
+    banner.hidden = false;
+    banner.querySelector('.banner-text').textContent = this.following
+      ? `Following ${frame.by?.name || 'the facilitator'}’s view.`
+      : `${frame.by?.name || 'The facilitator'} is showing something.`;
+    banner.querySelector('button').textContent = this.following ? 'Look around on my own' : 'Follow';
+    if (!this.following) return;
+    const { x, y, zoom } = frame.viewport;
+    const box = this.ctx.canvas.viewport.getBoundingClientRect();
+    this.ctx.canvas.setView({ x: box.width / 2 - x * zoom, y: box.height / 2 - y * zoom, zoom }, { silent: true });
+  }
+
+  #listen() {
+    this.stepper.addEventListener('click', (event) => {
+      const button = event.target.closest('[data-phase]');
+      if (button && this.facilitator) this.setPhase(button.dataset.phase);
+    });
+    this.timerControls?.addEventListener('submit', (event) => {
+      event.preventDefault();
+      const minutes = Number(this.timerControls.elements.minutes.value);
+      if (!Number.isFinite(minutes) || minutes <= 0 || minutes > 240) {
+        this.ctx.notify('Set the timer to 1–240 minutes.', 'error');
+        return;
+      }
+      this.setTimer(Math.round(minutes * 60));
+    });
+    this.timerControls?.querySelector('[data-action=timer-stop]').addEventListener('click', () => this.setTimer(0));
+    this.lockButton?.addEventListener('click', () => this.toggleLock());
+    this.followButton?.addEventListener('click', () => this.toggleLead());
+    this.followBanner.querySelector('button').addEventListener('click', () => {
+      this.following = !this.following;
+      this.followBanner.querySelector('button').textContent = this.following ? 'Look around on my own' : 'Follow';
+      this.followBanner.querySelector('.banner-text').textContent = this.following ? 'Following the facilitator’s view.' : 'Looking around on your own.';
+    });
+  }
+}

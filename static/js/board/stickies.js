@@ -1,0 +1,421 @@
+// The sticky notes on the canvas: one element per activity, waste, countermeasure and note,
+// at its x, y. Renders from the store, edits in place, drags (the whole selection), and
+// answers the keyboard. Every text is set with textContent.
+
+import { announce, h, fill } from './dom.js';
+import { BREADTHS, KIND_NAMES, NOTE_KINDS, SIZES, STATUSES, WASTE_CATEGORIES } from './labels.js';
+import { formatDuration, parseDuration, speakDuration } from './units.js';
+
+const STICKY_KINDS = ['activity', 'waste', 'countermeasure', 'note'];
+
+const FORMS = {
+  activity: [
+    { name: 'title', label: 'Title', type: 'text', required: true },
+    { name: 'team', label: 'Team', type: 'text' },
+    { name: 'process_time', label: 'Process time', type: 'duration' },
+    { name: 'wait_time', label: 'Wait time', type: 'duration' },
+    { name: 'pca', label: '%C&A', type: 'percent' },
+  ],
+  waste: [
+    { name: 'text', label: 'Waste', type: 'textarea', required: true },
+    { name: 'category', label: 'Kind of waste', type: 'select', choices: WASTE_CATEGORIES },
+  ],
+  countermeasure: [
+    { name: 'title', label: 'Countermeasure', type: 'text' },
+    { name: 'current_condition', label: 'Current condition', type: 'textarea' },
+    { name: 'future_condition', label: 'Future condition', type: 'textarea' },
+    { name: 'measure', label: 'How we will measure it', type: 'textarea' },
+    { name: 'owner', label: 'Owner', type: 'text' },
+    { name: 'status', label: 'Status', type: 'select', choices: STATUSES },
+  ],
+  note: [
+    { name: 'text', label: 'Text', type: 'textarea', required: true },
+    { name: 'kind', label: 'Kind', type: 'select', choices: NOTE_KINDS },
+  ],
+};
+
+export function keyOf(kind, id) {
+  return `${kind}:${id}`;
+}
+
+export class Stickies {
+  constructor(ctx, layer) {
+    this.ctx = ctx;
+    this.layer = layer;
+    this.elements = new Map();
+    this.editing = null; // {key, element}
+    this.drag = null;
+  }
+
+  element(kind, id) {
+    return this.elements.get(keyOf(kind, id));
+  }
+
+  /** Size of a sticky in world units (its rendered box, or the default). */
+  box(kind, id) {
+    const element = this.element(kind, id);
+    const object = this.ctx.store.get(kind, id);
+    const size = SIZES[kind];
+    return {
+      x: object?.x ?? 0,
+      y: object?.y ?? 0,
+      width: element?.offsetWidth || size.width,
+      height: element?.offsetHeight || size.height,
+    };
+  }
+
+  renderAll() {
+    for (const element of this.elements.values()) element.remove();
+    this.elements.clear();
+    this.editing = null;
+    for (const kind of STICKY_KINDS) for (const object of this.ctx.store.list(kind)) this.render(kind, object.id);
+  }
+
+  /** Creates, refreshes or removes the sticky of (kind, id) from the store. */
+  render(kind, id) {
+    if (!STICKY_KINDS.includes(kind)) return;
+    const key = keyOf(kind, id);
+    const object = this.ctx.store.get(kind, id);
+    let element = this.elements.get(key);
+    if (!object) {
+      if (element) {
+        const hadFocus = element.contains(document.activeElement);
+        element.remove();
+        this.elements.delete(key);
+        if (this.editing?.key === key) this.editing = null;
+        this.ctx.selection.forget(key);
+        if (hadFocus) this.ctx.focusCanvas();
+      }
+      return;
+    }
+    if (!element) {
+      element = h('div', {
+        class: `sticky-note kind-${kind}`,
+        tabindex: '0',
+        role: 'group',
+        'aria-roledescription': `${KIND_NAMES[kind].toLowerCase()} sticky`,
+        dataset: { kind, id: String(id), key },
+      });
+      this.#listen(element, kind, id);
+      this.layer.append(element);
+      this.elements.set(key, element);
+    }
+    if (!(this.drag && this.drag.keys.includes(key))) {
+      element.style.left = `${object.x}px`;
+      element.style.top = `${object.y}px`;
+    }
+    if (kind === 'note') element.dataset.noteKind = object.kind;
+    if (object.color && (kind === 'activity' || kind === 'note')) element.style.setProperty('--sticky', object.color);
+    element.classList.toggle('selected', this.ctx.selection.has(key));
+    element.setAttribute('aria-label', this.#describe(kind, object));
+    if (this.editing?.key === key) return; // keep the form under the typing person's cursor
+    fill(element, ...this.#content(kind, object));
+    this.#decorate(element, kind, id);
+  }
+
+  refreshSelection() {
+    for (const [key, element] of this.elements) element.classList.toggle('selected', this.ctx.selection.has(key));
+  }
+
+  refreshKind(kind) {
+    for (const object of this.ctx.store.list(kind)) this.render(kind, object.id);
+  }
+
+  focus(kind, id) {
+    const element = this.element(kind, id);
+    if (!element) return;
+    element.focus({ preventScroll: true });
+    const box = this.box(kind, id);
+    this.ctx.canvas.reveal(box.x, box.y, box.width, box.height);
+  }
+
+  // Content ------------------------------------------------------------------------------
+
+  #describe(kind, object) {
+    if (kind === 'activity') {
+      const position = this.ctx.store.activities().findIndex((activity) => activity.id === object.id) + 1;
+      const team = object.team ? `, team ${object.team}` : '';
+      return `Activity ${position}: ${object.title}${team}, process time ${speakDuration(object.process_time)}, ` +
+        `wait time ${speakDuration(object.wait_time)}, ${Math.round(object.pca)}% complete and accurate`;
+    }
+    if (kind === 'waste') {
+      const mine = this.ctx.store.myVotes(object.id).length;
+      const revealed = this.ctx.store.stream?.votes_revealed;
+      const dots = revealed ? `, ${this.ctx.store.votesOn(object.id)} dots in all` : '';
+      return `Waste (${WASTE_CATEGORIES[object.category] || object.category}): ${object.text}, your dots ${mine}${dots}`;
+    }
+    if (kind === 'countermeasure') {
+      const waste = this.ctx.store.get('waste', object.waste);
+      return `Countermeasure${object.title ? `: ${object.title}` : ''}, for waste ${waste?.text ?? ''}, ` +
+        `current condition ${object.current_condition || 'not written yet'}, future condition ${object.future_condition || 'not written yet'}, ` +
+        `measured by ${object.measure || 'not decided yet'}, owner ${object.owner || 'nobody yet'}, status ${STATUSES[object.status] || object.status}, ` +
+        `${BREADTHS[object.breadth] || object.breadth}, effort ${object.effort} of 5, difficulty ${object.difficulty} of 5`;
+    }
+    return `${NOTE_KINDS[object.kind] || 'Note'}: ${object.text}`;
+  }
+
+  #content(kind, object) {
+    const editable = this.ctx.canEdit();
+    if (kind === 'activity') {
+      const position = this.ctx.store.activities().findIndex((activity) => activity.id === object.id) + 1;
+      return [
+        h('div', { class: 'sticky-head' },
+          h('span', { class: 'step-number', 'aria-hidden': 'true' }, String(position)),
+          h('span', { class: 'field title', dataset: { field: 'title' } }, object.title)),
+        h('div', { class: 'field team', dataset: { field: 'team' } }, object.team || (editable ? 'Add team' : '')),
+        h('dl', { class: 'times' },
+          h('div', { dataset: { field: 'process_time' }, class: 'field' }, h('dt', {}, 'PT'), h('dd', { class: 'process-time' }, formatDuration(object.process_time))),
+          h('div', { dataset: { field: 'wait_time' }, class: 'field' }, h('dt', {}, 'WT'), h('dd', { class: 'wait-time' }, formatDuration(object.wait_time))),
+          h('div', { dataset: { field: 'pca' }, class: 'field' }, h('dt', {}, '%C&A'), h('dd', { class: 'pca' }, `${Math.round(object.pca)}%`))),
+        editable ? h('button', {
+          type: 'button', class: 'link-handle', title: 'Draw a link to the next activity (L)',
+          'aria-label': `Link from ${object.title} to another activity`, dataset: { action: 'link' },
+        }, '→') : null,
+      ];
+    }
+    if (kind === 'waste') return this.#wasteContent(object, editable);
+    if (kind === 'countermeasure') {
+      return [
+        h('div', { class: 'sticky-head' }, h('span', { class: 'field title', dataset: { field: 'title' } }, object.title || 'Countermeasure')),
+        object.future_condition ? h('p', { class: 'field small', dataset: { field: 'future_condition' } }, `Next: ${object.future_condition}`) : null,
+        object.measure ? h('p', { class: 'field small', dataset: { field: 'measure' } }, `Measure: ${object.measure}`) : null,
+        h('div', { class: 'chips-row' },
+          h('span', { class: `status-chip ${object.status}` }, STATUSES[object.status] || object.status),
+          h('span', { class: 'size-chip', title: 'Breadth, effort, difficulty' }, `${BREADTHS[object.breadth]} · E${object.effort} D${object.difficulty}`),
+          object.owner ? h('span', { class: 'owner' }, object.owner) : null),
+      ];
+    }
+    return [
+      h('div', { class: 'note-kind', 'aria-hidden': 'true' }, NOTE_KINDS[object.kind] || 'Note'),
+      h('p', { class: 'field text', dataset: { field: 'text' } }, object.text),
+    ];
+  }
+
+  #wasteContent(waste, editable) {
+    const store = this.ctx.store;
+    const mine = store.myVotes(waste.id).length;
+    const revealed = store.stream?.votes_revealed;
+    const dots = h('span', { class: 'dots', 'aria-hidden': 'true' }, ...Array.from({ length: mine }, () => h('span', { class: 'dot mine' })));
+    const canVote = this.ctx.canVote();
+    return [
+      h('div', { class: 'waste-category' }, WASTE_CATEGORIES[waste.category] || waste.category),
+      h('p', { class: 'field text', dataset: { field: 'text' } }, waste.text),
+      h('div', { class: 'vote-row' },
+        dots,
+        revealed ? h('span', { class: 'vote-total' }, `${store.votesOn(waste.id)} dots`) : null,
+        canVote ? h('button', { type: 'button', class: 'mini', dataset: { action: 'vote' }, 'aria-label': `Add a dot to ${waste.text}` }, '+ dot') : null,
+        canVote && mine ? h('button', { type: 'button', class: 'mini', dataset: { action: 'unvote' }, 'aria-label': `Take back a dot from ${waste.text}` }, '− dot') : null),
+      editable ? h('button', { type: 'button', class: 'mini add-countermeasure', dataset: { action: 'countermeasure' }, 'aria-label': `Add countermeasure to ${waste.text}` }, 'Add countermeasure') : null,
+    ];
+  }
+
+  /** Markers of other people's work on this sticky (someone typing in it). */
+  #decorate(element, kind, id) {
+    const editors = this.ctx.presence?.editorsOf(kind, id) || [];
+    element.classList.toggle('being-edited', editors.length > 0);
+    if (editors.length) {
+      element.append(h('span', { class: 'editing-marker' }, `${editors.join(', ')} ${editors.length > 1 ? 'are' : 'is'} editing…`));
+    }
+  }
+
+  // Editing in place -----------------------------------------------------------------------
+
+  startEdit(kind, id, fieldName) {
+    if (!this.ctx.canEdit()) return;
+    const key = keyOf(kind, id);
+    const element = this.elements.get(key);
+    const object = this.ctx.store.get(kind, id);
+    if (!element || !object) return;
+    if (this.editing) this.#finishEdit(false);
+    const inputs = {};
+    const form = h('form', { class: 'sticky-form', 'aria-label': `Edit ${KIND_NAMES[kind].toLowerCase()}` });
+    for (const field of FORMS[kind]) {
+      const inputId = `edit-${kind}-${id}-${field.name}`;
+      let input;
+      if (field.type === 'textarea') input = h('textarea', { id: inputId, rows: '2', maxlength: '2000' });
+      else if (field.type === 'select') {
+        input = h('select', { id: inputId }, ...Object.entries(field.choices).map(([value, label]) => h('option', { value }, label)));
+      } else input = h('input', { id: inputId, type: 'text', autocomplete: 'off', inputmode: field.type === 'percent' ? 'decimal' : null, placeholder: field.type === 'duration' ? 'e.g. 2h, 90m, 3d' : null });
+      input.value = displayValue(field, object[field.name]);
+      input.name = field.name;
+      inputs[field.name] = input;
+      form.append(h('label', { for: inputId }, field.label), input, h('span', { class: 'field-error', id: `${inputId}-error`, role: 'alert' }));
+    }
+    form.append(h('div', { class: 'form-actions' },
+      h('button', { type: 'submit', class: 'mini primary' }, 'Save'),
+      h('button', { type: 'button', class: 'mini', dataset: { action: 'cancel' } }, 'Cancel')));
+    form.addEventListener('submit', (event) => { event.preventDefault(); this.#finishEdit(true); });
+    form.addEventListener('keydown', (event) => {
+      event.stopPropagation();
+      if (event.key === 'Escape') { event.preventDefault(); this.#finishEdit(false); }
+      else if (event.key === 'Enter' && event.target.tagName === 'TEXTAREA' && !event.shiftKey) { event.preventDefault(); this.#finishEdit(true); }
+    });
+    form.querySelector('[data-action=cancel]').addEventListener('click', () => this.#finishEdit(false));
+    form.addEventListener('focusout', (event) => {
+      if (!form.contains(event.relatedTarget)) window.setTimeout(() => { if (this.editing?.form === form) this.#finishEdit(true); }, 0);
+    });
+    this.editing = { key, kind, id, form, inputs };
+    element.classList.add('editing');
+    fill(element, form);
+    const first = inputs[fieldName] || Object.values(inputs)[0];
+    first.focus();
+    first.select?.();
+    this.ctx.connection.send({ type: 'editing', target: { kind, id } });
+  }
+
+  #finishEdit(save) {
+    const editing = this.editing;
+    if (!editing) return;
+    const object = this.ctx.store.get(editing.kind, editing.id);
+    if (save && object) {
+      const changes = {};
+      for (const field of FORMS[editing.kind]) {
+        const input = editing.inputs[field.name];
+        const { value, error } = parseValue(field, input.value);
+        const message = editing.form.querySelector(`#${CSS.escape(input.id)}-error`);
+        input.removeAttribute('aria-invalid');
+        message.textContent = '';
+        if (error) {
+          input.setAttribute('aria-invalid', 'true');
+          input.setAttribute('aria-describedby', message.id);
+          message.textContent = error;
+          input.focus();
+          return;
+        }
+        if (value !== object[field.name]) changes[field.name] = value;
+      }
+      if (Object.keys(changes).length) {
+        this.ctx.perform(`edit of ${KIND_NAMES[editing.kind].toLowerCase()}`, [{ op: `${editing.kind}.update`, data: { id: editing.id, ...changes } }]);
+        Object.assign(object, changes); // shown at once; the applied frame confirms it
+      }
+    }
+    this.editing = null;
+    const element = this.elements.get(editing.key);
+    element?.classList.remove('editing');
+    this.ctx.connection.send({ type: 'editing', target: null });
+    this.render(editing.kind, editing.id);
+    element?.focus({ preventScroll: true });
+  }
+
+  // Pointer and keyboard -------------------------------------------------------------------
+
+  #listen(element, kind, id) {
+    const key = keyOf(kind, id);
+    element.addEventListener('click', (event) => {
+      const action = event.target.closest('[data-action]')?.dataset.action;
+      if (!action || this.editing?.key === key) return;
+      event.stopPropagation();
+      if (action === 'link') this.ctx.links.start(id);
+      else if (action === 'vote') this.ctx.voting.vote(id, +1);
+      else if (action === 'unvote') this.ctx.voting.vote(id, -1);
+      else if (action === 'countermeasure') this.ctx.countermeasures.addFor(id);
+    });
+    element.addEventListener('dblclick', (event) => {
+      if (this.editing?.key === key) return;
+      const field = event.target.closest('[data-field]')?.dataset.field;
+      this.startEdit(kind, id, field);
+    });
+    element.addEventListener('focus', () => {
+      if (!this.ctx.selection.has(key) && !this.pointerDown) this.ctx.selection.set([key]);
+    });
+    element.addEventListener('keydown', (event) => {
+      if (this.editing?.key === key || event.target !== element) return;
+      if (event.key === 'Enter' || event.key === 'F2') {
+        event.preventDefault();
+        if (this.ctx.links.active && kind === 'activity') this.ctx.links.finish(id);
+        else this.startEdit(kind, id);
+      } else if ((event.key === 'l' || event.key === 'L') && kind === 'activity' && this.ctx.canEdit()) {
+        event.preventDefault();
+        this.ctx.links.start(id);
+      } else if ((event.key === 'v' || event.key === 'V') && kind === 'waste' && this.ctx.canVote()) {
+        event.preventDefault();
+        this.ctx.voting.vote(id, event.shiftKey ? -1 : +1);
+      } else if ((event.key === 'c' || event.key === 'C') && kind === 'waste' && this.ctx.canEdit()) {
+        event.preventDefault();
+        this.ctx.countermeasures.addFor(id);
+      }
+    });
+    element.addEventListener('pointerdown', (event) => this.#pointerDown(event, kind, id));
+  }
+
+  #pointerDown(event, kind, id) {
+    const key = keyOf(kind, id);
+    if (event.button > 0 || this.editing?.key === key || event.target.closest('button, input, textarea, select, a')) return;
+    event.stopPropagation();
+    if (this.ctx.links.active) {
+      if (kind === 'activity') this.ctx.links.finish(id);
+      return;
+    }
+    const selection = this.ctx.selection;
+    if (event.shiftKey) selection.toggle(key);
+    else if (!selection.has(key)) selection.set([key]);
+    this.pointerDown = true;
+    this.elements.get(key).focus({ preventScroll: true });
+    this.pointerDown = false;
+    if (!this.ctx.canEdit() || !selection.has(key)) return;
+    const start = this.ctx.canvas.toWorld(event.clientX, event.clientY);
+    const keys = selection.items().filter((item) => STICKY_KINDS.includes(item.kind)).map((item) => item.key);
+    const origins = new Map(keys.map((k) => {
+      const [itemKind, itemId] = k.split(':');
+      const object = this.ctx.store.get(itemKind, Number(itemId));
+      return [k, { x: object.x, y: object.y }];
+    }));
+    const element = event.currentTarget;
+    element.setPointerCapture(event.pointerId);
+    this.drag = { keys, origins, start, moved: false };
+    const move = (moveEvent) => {
+      const now = this.ctx.canvas.toWorld(moveEvent.clientX, moveEvent.clientY);
+      const dx = now.x - start.x;
+      const dy = now.y - start.y;
+      if (!this.drag.moved && Math.hypot(dx, dy) < 3) return;
+      this.drag.moved = true;
+      this.drag.dx = dx;
+      this.drag.dy = dy;
+      for (const k of keys) {
+        const origin = origins.get(k);
+        const sticky = this.elements.get(k);
+        if (!sticky) continue;
+        sticky.style.left = `${origin.x + dx}px`;
+        sticky.style.top = `${origin.y + dy}px`;
+        sticky.classList.add('dragging');
+      }
+      this.ctx.links.renderLive(new Map(keys.map((k) => [k, { x: origins.get(k).x + dx, y: origins.get(k).y + dy }])));
+    };
+    const up = () => {
+      element.removeEventListener('pointermove', move);
+      element.removeEventListener('pointerup', up);
+      element.removeEventListener('pointercancel', up);
+      const drag = this.drag;
+      this.drag = null;
+      for (const k of keys) this.elements.get(k)?.classList.remove('dragging');
+      if (drag.moved) this.ctx.moveSelection(drag.dx, drag.dy, origins);
+    };
+    element.addEventListener('pointermove', move);
+    element.addEventListener('pointerup', up);
+    element.addEventListener('pointercancel', up);
+  }
+}
+
+function displayValue(field, value) {
+  if (field.type === 'duration') return formatDuration(value);
+  if (field.type === 'percent') return String(Math.round(Number(value) * 10) / 10);
+  return value ?? '';
+}
+
+function parseValue(field, raw) {
+  if (field.type === 'duration') {
+    const seconds = parseDuration(raw);
+    if (seconds === null) return { error: 'Write a duration like 90m, 2h, 3d or 1w.' };
+    return { value: seconds };
+  }
+  if (field.type === 'percent') {
+    const value = Number(String(raw).replace('%', '').replace(',', '.').trim());
+    if (!Number.isFinite(value) || value < 0 || value > 100) return { error: 'A percentage from 0 to 100.' };
+    return { value };
+  }
+  const value = field.type === 'select' ? raw : raw.trim();
+  if (field.required && !value) return { error: `${field.label} cannot be empty.` };
+  return { value };
+}
+
+export { announce };
