@@ -6,8 +6,9 @@ Contracts (the protocol is in docs/realtime.md):
   (not signed in) or 4404 (no such board for you). Every op is authorised again by the
   service, so a viewer, a locked board or another stream's object is rejected per message.
 * Board frames with a `seq` reach the client in strictly increasing, gap-free seq order:
-  duplicates are dropped, and a gap (a broadcast from another process not here yet, or one
-  lost to a full channel) is filled from the op log before the frame that revealed it.
+  duplicates are dropped; a frame that comes early (another process's broadcast is still in
+  flight) is held until the ones before it arrive, and a gap still open after `GAP_WAIT`
+  (a broadcast lost to a full channel or a crash) is filled from the op log.
 * Vote ops are redacted for everyone but the voter while the stream's votes are hidden.
 * No input ends the connection except a frame over `CLOSE_FRAME_BYTES` (closed with 1009).
 """
@@ -44,6 +45,7 @@ MAX_FRAME_BYTES = 64 * 1024
 CLOSE_FRAME_BYTES = 1024 * 1024
 CURSOR_INTERVAL = 1 / 20  # at most 20 cursor updates a second per connection
 SYNC_COST = 5  # a resync request costs as much as five ops
+GAP_WAIT = 0.25  # how long an early frame waits for the ones before it before a log read
 
 
 def _setting(name: str, default: float) -> float:
@@ -97,6 +99,8 @@ class BoardConsumer(AsyncWebsocketConsumer):
         )
         self.cursor = Coalescer(interval=CURSOR_INTERVAL, send=self._cursor_send)
         self.heartbeat_task: asyncio.Task[None] | None = None
+        self.gap_task: asyncio.Task[None] | None = None
+        self.held: dict[int, dict[str, Any]] = {}  # early op frames by seq
         # Accept first so the close code reaches the client (a refused handshake has none).
         await self.accept()
         if self.user is None or not self.user.is_authenticated:
@@ -148,8 +152,9 @@ class BoardConsumer(AsyncWebsocketConsumer):
         self.heartbeat_task = asyncio.create_task(self._heartbeat_loop())
 
     async def disconnect(self, code: int) -> None:
-        if self.heartbeat_task is not None:
-            self.heartbeat_task.cancel()
+        for task in (self.heartbeat_task, self.gap_task):
+            if task is not None:
+                task.cancel()
         if hasattr(self, "cursor"):
             self.cursor.cancel()
         if getattr(self, "joined", False):
@@ -299,11 +304,40 @@ class BoardConsumer(AsyncWebsocketConsumer):
             return
         if seq <= self.seq:
             return
-        # A gap: the committed ops before `seq` are in the log already (the stream row lock
-        # orders commits), so it is filled from there; their own frames arrive as duplicates.
-        if seq > self.seq + 1 and (not await self._resync(since=self.seq) or seq <= self.seq):
+        if seq > self.seq + 1:
+            # Out of order: the frame before it is most likely still in flight from another
+            # process. Hold this one; if the gap is still open after GAP_WAIT, fill it from
+            # the log (the stream row lock orders commits, so the missing ops are there).
+            self.held[seq] = message
+            if self.gap_task is None:
+                self.gap_task = asyncio.create_task(self._gap_check_later())
             return
         await self._deliver(message)
+        await self._deliver_held()
+
+    async def board_gap(self, message: dict[str, Any]) -> None:
+        """GAP_WAIT after a frame came early: fill what is still missing from the log."""
+        self.gap_task = None
+        if self.held and min(self.held) > self.seq + 1 and not await self._resync(since=self.seq):
+            return
+        await self._deliver_held()
+
+    async def _deliver_held(self) -> None:
+        """Delivers held frames that now follow on, drops those already delivered."""
+        for seq in sorted(self.held):
+            if seq <= self.seq:
+                del self.held[seq]
+            elif seq == self.seq + 1:
+                await self._deliver(self.held.pop(seq))
+            else:
+                break
+        if self.held and self.gap_task is None:
+            self.gap_task = asyncio.create_task(self._gap_check_later())
+
+    async def _gap_check_later(self) -> None:
+        await asyncio.sleep(GAP_WAIT)
+        # Through this socket's own channel, so it is handled in order with the frames.
+        await self.channel_layer.send(self.channel_name, {"type": "board.gap"})
 
     async def board_heartbeat(self, message: dict[str, Any]) -> None:
         """Catches up with the log if a broadcast never came, then tells the client the seq."""
@@ -314,8 +348,10 @@ class BoardConsumer(AsyncWebsocketConsumer):
         except Http404:
             await self.close(code=CLOSE_NOT_FOUND)
             return
-        if head > self.seq and not await self._resync(since=self.seq):
-            return
+        if head > self.seq:
+            if not await self._resync(since=self.seq):
+                return
+            await self._deliver_held()
         await self._send_frame({"type": "heartbeat", "seq": self.seq})
 
     async def presence_join(self, message: dict[str, Any]) -> None:

@@ -113,9 +113,11 @@ class SocketClient:
         self._waiters: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._seq_changed = asyncio.Event()
 
-    async def connect(self, *, since: int | None = None) -> SocketClient:
+    async def connect(self, *, since: int | None = None, url: str | None = None) -> SocketClient:
+        """Connects (to `url` if given, e.g. another server) and waits for `synced`."""
         import websockets
 
+        self.url = url or self.url
         url = self.url if since is None else f"{self.url}?since={since}"
         self.synced = asyncio.Event()
         self._socket = await websockets.connect(
@@ -287,3 +289,19 @@ async def communicator_for(
     if isinstance(since, int) and since >= 0:
         client.replica.seq = since  # what this client already has, as a real one would
     return client
+
+
+def member_tokens(workshop: Any, count: int, role: str = "participant") -> list[str]:
+    """API tokens of `count` new members of `workshop` (committed when the test is)."""
+    from rest_framework.authtoken.models import Token
+
+    from tests.factories import MembershipFactory
+
+    return [
+        Token.objects.create(user=MembershipFactory(workshop=workshop, role=role).user).key
+        for _ in range(count)
+    ]
+
+
+def socket_headers(origin: str, key: str) -> dict[str, str]:
+    return {"Origin": origin, "Authorization": f"Token {key}"}
