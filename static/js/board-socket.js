@@ -1,0 +1,284 @@
+// The board's live socket (protocol: docs/realtime.md). Owns the WebSocket: connects,
+// reconnects with jittered exponential backoff, resyncs with `?since=<seq>`, tracks pending
+// ops by client uuid (re-sent after a reconnect; the server acks duplicates), delivers op
+// frames in seq order, and reports the connection state for the UI.
+//
+//   const socket = new BoardSocket('/ws/streams/7/');
+//   socket.addEventListener('snapshot', (e) => render(e.detail));
+//   socket.addEventListener('applied', (e) => apply(e.detail));
+//   socket.addEventListener('state', (e) => show(e.detail.state, e.detail.pending));
+//   socket.start();
+//   await socket.op('note.create', { text: 'Why?' });   // resolves with the `applied` frame
+//
+// Events (CustomEvent, frame in `detail`): welcome, snapshot, applied (in seq order, hidden
+// vote frames included), synced, rejected, presence, frame (anything else, e.g. `summary`),
+// state ({state, pending, attempt}). States: connecting, connected, reconnecting, offline,
+// closed (the server refused us: 4401 signed out, 4404 no such board; no retry).
+
+export const TERMINAL_CLOSE_CODES = new Set([4401, 4404]);
+
+export class OpRejected extends Error {
+  constructor(frame) {
+    super(frame.detail || frame.reason);
+    this.name = 'OpRejected';
+    this.frame = frame;
+    this.reason = frame.reason;
+  }
+}
+
+function uuid() {
+  if (globalThis.crypto?.randomUUID) return globalThis.crypto.randomUUID();
+  return 'xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx'.replace(/[xy]/g, (c) => {
+    const r = (Math.random() * 16) | 0;
+    return (c === 'x' ? r : (r & 0x3) | 0x8).toString(16);
+  });
+}
+
+export class BoardSocket extends EventTarget {
+  /**
+   * @param {string} path  e.g. '/ws/streams/7/' (made absolute against location) or a ws(s) URL
+   * @param {object} [options]
+   */
+  constructor(path, options = {}) {
+    super();
+    this.url = /^wss?:/.test(path)
+      ? path
+      : `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${path}`;
+    this.minDelay = options.minDelay ?? 500;
+    this.maxDelay = options.maxDelay ?? 15000;
+    this.offlineAfter = options.offlineAfter ?? 3; // failed attempts before "offline"
+    this.WebSocketImpl = options.WebSocketImpl ?? globalThis.WebSocket;
+    this.state = 'connecting';
+    this.seq = null; // last op seq applied; null until the first snapshot
+    this.welcome = null;
+    this.attempt = 0;
+    this.socket = null;
+    this.generation = 0; // one per socket, to know which pending ops went out on this one
+    this.pendingOps = new Map(); // id -> {op, data, resolve, reject, sentOn}
+    this.heartbeatMs = 20000;
+    this.watchdog = null;
+    this.retryTimer = null;
+    this.cursorTimer = null;
+    this.cursorLatest = null;
+    this.cursorSentAt = 0;
+    this.stopped = false;
+    this.onOnline = () => this.#retryNow();
+  }
+
+  get pending() {
+    return this.pendingOps.size;
+  }
+
+  start() {
+    this.stopped = false;
+    globalThis.addEventListener?.('online', this.onOnline);
+    globalThis.addEventListener?.('offline', this.onOnline);
+    this.#open();
+  }
+
+  stop() {
+    this.stopped = true;
+    globalThis.removeEventListener?.('online', this.onOnline);
+    globalThis.removeEventListener?.('offline', this.onOnline);
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.watchdog);
+    if (this.socket) this.socket.close(1000);
+    this.#setState('closed');
+  }
+
+  /** Sends an op; resolves with its `applied` (or `ack`) frame, rejects with OpRejected. */
+  op(op, data) {
+    const id = uuid();
+    return new Promise((resolve, reject) => {
+      const entry = { op, data, resolve, reject, sentOn: 0 };
+      this.pendingOps.set(id, entry);
+      if (this.state === 'connected') this.#sendOp(id, entry);
+      this.#announce();
+    });
+  }
+
+  /** Shares the pointer position; at most 20 a second, the latest wins. */
+  cursor(x, y) {
+    this.cursorLatest = { x, y };
+    const wait = 50 - (Date.now() - this.cursorSentAt);
+    if (wait <= 0) this.#flushCursor();
+    else if (!this.cursorTimer) this.cursorTimer = setTimeout(() => this.#flushCursor(), wait);
+  }
+
+  /** Tells the others which object you are editing ({kind, id}), or null when done. */
+  editing(target) {
+    this.#send({ type: 'editing', target });
+  }
+
+  /** Asks for a fresh snapshot (e.g. after a seq gap, which should never happen). */
+  sync() {
+    this.#send({ type: 'sync' });
+  }
+
+  // Internals ---------------------------------------------------------------------------
+
+  #open() {
+    clearTimeout(this.retryTimer);
+    if (this.stopped) return;
+    const url = this.seq === null ? this.url : `${this.url}?since=${this.seq}`;
+    const socket = new this.WebSocketImpl(url);
+    this.socket = socket;
+    this.generation += 1;
+    socket.addEventListener('message', (event) => {
+      if (socket !== this.socket) return;
+      this.#armWatchdog();
+      let frame;
+      try {
+        frame = JSON.parse(event.data);
+      } catch {
+        return;
+      }
+      this.#receive(frame);
+    });
+    socket.addEventListener('close', (event) => {
+      if (socket !== this.socket) return;
+      this.#closed(event.code);
+    });
+    socket.addEventListener('open', () => this.#armWatchdog());
+  }
+
+  #receive(frame) {
+    switch (frame.type) {
+      case 'welcome':
+        this.welcome = frame;
+        this.heartbeatMs = (frame.heartbeat || 20) * 1000;
+        this.#emit('welcome', frame);
+        break;
+      case 'snapshot':
+        this.seq = frame.seq;
+        this.#emit('snapshot', frame);
+        break;
+      case 'applied':
+        this.#applied(frame);
+        break;
+      case 'synced':
+        this.attempt = 0;
+        this.#setState('connected');
+        this.#emit('synced', frame);
+        // Whatever is still pending was not applied before we got here: (re)send it. An op
+        // that did reach the server before the drop is answered with an `ack`, not applied twice.
+        for (const [id, entry] of this.pendingOps) {
+          if (entry.sentOn !== this.generation) this.#sendOp(id, entry);
+        }
+        break;
+      case 'ack':
+        this.#settle(frame.id, frame);
+        break;
+      case 'rejected': {
+        const entry = frame.id ? this.pendingOps.get(frame.id) : null;
+        if (entry) {
+          this.pendingOps.delete(frame.id);
+          entry.reject(new OpRejected(frame));
+          this.#announce();
+        }
+        this.#emit('rejected', frame);
+        break;
+      }
+      case 'heartbeat':
+        if (this.seq !== null && frame.seq > this.seq) this.sync();
+        break;
+      case 'presence':
+        this.#emit('presence', frame);
+        break;
+      default:
+        this.#emit('frame', frame);
+    }
+  }
+
+  #applied(frame) {
+    if (this.seq !== null && frame.seq <= this.seq) {
+      this.#settle(frame.id, frame); // already applied (e.g. in a snapshot): an ack only
+      return;
+    }
+    if (this.seq === null || frame.seq !== this.seq + 1) {
+      this.sync(); // a gap: never expected (the server orders frames), but recoverable
+      return;
+    }
+    this.seq = frame.seq;
+    const own = Boolean(frame.id && this.pendingOps.has(frame.id));
+    this.#emit('applied', { ...frame, own });
+    this.#settle(frame.id, frame);
+  }
+
+  #settle(id, frame) {
+    const entry = id ? this.pendingOps.get(id) : null;
+    if (!entry) return;
+    this.pendingOps.delete(id);
+    entry.resolve(frame);
+    this.#announce();
+  }
+
+  #sendOp(id, entry) {
+    if (this.#send({ type: 'op', id, op: entry.op, data: entry.data })) {
+      entry.sentOn = this.generation;
+    }
+  }
+
+  #send(frame) {
+    if (!this.socket || this.socket.readyState !== 1) return false;
+    try {
+      this.socket.send(JSON.stringify(frame));
+      return true;
+    } catch {
+      return false; // the close handler reconnects; pending ops are re-sent after `synced`
+    }
+  }
+
+  #flushCursor() {
+    clearTimeout(this.cursorTimer);
+    this.cursorTimer = null;
+    if (!this.cursorLatest || this.state !== 'connected') return;
+    this.cursorSentAt = Date.now();
+    this.#send({ type: 'cursor', ...this.cursorLatest });
+    this.cursorLatest = null;
+  }
+
+  #closed(code) {
+    clearTimeout(this.watchdog);
+    this.socket = null;
+    if (this.stopped) return;
+    if (TERMINAL_CLOSE_CODES.has(code)) {
+      this.#setState('closed', code);
+      return;
+    }
+    this.attempt += 1;
+    const offline = globalThis.navigator?.onLine === false || this.attempt > this.offlineAfter;
+    this.#setState(offline ? 'offline' : 'reconnecting');
+    const ceiling = Math.min(this.maxDelay, this.minDelay * 2 ** (this.attempt - 1));
+    const delay = ceiling / 2 + Math.random() * (ceiling / 2); // jitter: no thundering herd
+    this.retryTimer = setTimeout(() => this.#open(), delay);
+  }
+
+  #retryNow() {
+    if (this.stopped || this.state === 'connected' || this.state === 'closed') return;
+    if (globalThis.navigator?.onLine === false) {
+      this.#setState('offline');
+      return;
+    }
+    if (!this.socket) this.#open();
+  }
+
+  #armWatchdog() {
+    // No frame (heartbeats included) for 2.5 heartbeats: the link is dead without a close.
+    clearTimeout(this.watchdog);
+    this.watchdog = setTimeout(() => this.socket?.close(4000), this.heartbeatMs * 2.5);
+  }
+
+  #setState(state, code = null) {
+    this.state = state;
+    this.#emit('state', { state, pending: this.pending, attempt: this.attempt, code });
+  }
+
+  #announce() {
+    this.#emit('state', { state: this.state, pending: this.pending, attempt: this.attempt });
+  }
+
+  #emit(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+}
