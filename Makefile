@@ -34,10 +34,11 @@ run-full: install
 	trap 'kill 0' INT TERM EXIT; \
 	$(VENV)/bin/uvicorn vsm_site.asgi:application --host 127.0.0.1 --port $(PORT) --workers 2
 
+# The browser modules' pure parts under node's test runner, then the whole pytest suite.
 test: install
+	node --test tests/js/
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		$(VENV)/bin/pytest $(PYTEST_ARGS)
-	node --test tests/js/
 
 lint: install
 	$(VENV)/bin/ruff check .
