@@ -390,7 +390,7 @@ export function boot(root) {
       message = 'Take the most annoying waste and press “Add countermeasure” on it: current condition, future condition, how we will measure it.';
     }
     emptyHint.hidden = !message;
-    emptyHint.classList.toggle('centered', !store.list('activity').length);
+    emptyHint.classList.toggle('centered', ctx.stickies.elements.size === 0);
     if (message) fill(emptyHint, h('p', {}, message), action ? h('button', { type: 'button', class: 'primary', dataset: { action: action[0] } }, action[1]) : null);
   }
 

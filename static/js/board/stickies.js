@@ -202,7 +202,7 @@ export class Stickies {
       h('p', { class: 'field text', dataset: { field: 'text' } }, waste.text),
       h('div', { class: 'vote-row' },
         dots,
-        revealed ? h('span', { class: 'vote-total' }, `${store.votesOn(waste.id)} dots`) : null,
+        revealed ? h('span', { class: 'vote-total' }, plural(store.votesOn(waste.id), 'dot')) : null,
         canVote ? h('button', { type: 'button', class: 'mini', dataset: { action: 'vote' }, 'aria-label': `Add a dot to ${waste.text}` }, '+ dot') : null,
         canVote && mine ? h('button', { type: 'button', class: 'mini', dataset: { action: 'unvote' }, 'aria-label': `Take back a dot from ${waste.text}` }, '− dot') : null),
       editable ? h('button', { type: 'button', class: 'mini add-countermeasure', dataset: { action: 'countermeasure' }, 'aria-label': `Add countermeasure to ${waste.text}` }, 'Add countermeasure') : null,
@@ -419,3 +419,7 @@ function parseValue(field, raw) {
 }
 
 export { announce };
+
+function plural(count, word) {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
