@@ -22,19 +22,23 @@ def test_note_created_in_one_browser_appears_in_the_other_and_a_move_follows(
     for user in (cast.facilitator, cast.participant):
         page = signed_in_page(server.http_url, user.username, PASSWORD)
         page.goto(board)
-        expect(page.locator("#connection-state")).to_have_attribute("data-state", "connected")
+        expect(page.locator(".connection")).to_have_attribute("data-state", "connected")
         pages.append(page)
     mine, theirs = pages
-    expect(theirs.locator("#presence li")).to_have_text(
-        [cast.facilitator.get_full_name() or cast.facilitator.username]
+    facilitator_name = cast.facilitator.get_full_name() or cast.facilitator.username
+    expect(theirs.locator(".avatars li:not(.me)")).to_have_attribute(
+        "title", f"{facilitator_name}, facilitator"
     )
 
-    mine.fill("#note-text", "Why two approvals?")
-    mine.click("#note-form button[type=submit]")
-    their_note = theirs.locator(".board-note", has_text="Why two approvals?")
+    mine.click("[data-action=add-note]")
+    mine.fill(".sticky-form textarea[name=text]", "Why two approvals?")
+    mine.press(".sticky-form textarea[name=text]", "Enter")
+    their_note = theirs.locator(".sticky-note.kind-note", has_text="Why two approvals?")
     expect(their_note).to_be_visible()
-    my_note = mine.locator(".board-note", has_text="Why two approvals?")
+    my_note = mine.locator(".sticky-note.kind-note", has_text="Why two approvals?")
     expect(my_note).to_be_visible()
+    expect(mine.locator(".connection")).to_have_text("Connected")  # created and written
+    version = Note.objects.get(text="Why two approvals?").version
 
     box = my_note.bounding_box()
     assert box is not None
@@ -42,10 +46,10 @@ def test_note_created_in_one_browser_appears_in_the_other_and_a_move_follows(
     mine.mouse.down()
     mine.mouse.move(box["x"] + 220, box["y"] + 160, steps=8)
     mine.mouse.up()
-    expect(mine.locator("#connection-state")).to_have_text("Connected")  # nothing pending
+    expect(mine.locator(".connection")).to_have_text("Connected")  # nothing pending
 
     note = Note.objects.get(text="Why two approvals?")
-    assert note.version == 2 and note.x > 150  # created, then moved once, by the drag
+    assert note.version == version + 1 and note.x > 150  # moved once, by the drag
     expect(my_note).to_have_attribute("data-x", js_number(note.x))
     expect(their_note).to_have_attribute("data-x", js_number(note.x))
     expect(their_note).to_have_attribute("data-y", js_number(note.y))

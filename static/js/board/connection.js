@@ -1,89 +1,36 @@
-// The board app's view of the live socket: ops as promises (resolved by their `applied`
-// frame, rejected by their `rejected` frame), ephemeral frames, and the connection state.
-// PROVISIONAL: a minimal socket until static/js/board-socket.js lands; then this wraps it.
+// The board app's view of the live socket, over ../board-socket.js (which owns it): ops as
+// promises (an `applied` frame resolves, a rejection rejects with OpRejected: .reason,
+// .frame), one `frame` event for every frame in order, and the connection state.
+
+import { BoardSocket } from '../board-socket.js';
 
 export class Connection extends EventTarget {
   constructor({ streamId }) {
     super();
-    this.streamId = streamId;
-    this.state = 'connecting';
-    this.seq = null;
-    this.waiting = new Map(); // op id -> {frame, resolve, reject}
-    this.socket = null;
-    this.delay = 500;
+    this.socket = new BoardSocket(`/ws/streams/${streamId}/`);
+    for (const type of ['welcome', 'snapshot', 'applied', 'synced', 'rejected', 'presence', 'frame']) {
+      this.socket.addEventListener(type, (event) => this.dispatchEvent(new CustomEvent('frame', { detail: event.detail })));
+    }
+    this.socket.addEventListener('state', (event) => this.dispatchEvent(new CustomEvent('state', { detail: event.detail })));
   }
 
-  get pending() {
-    return this.waiting.size;
-  }
+  get state() { return this.socket.state; }
+  get pending() { return this.socket.pending; }
 
-  start() {
-    this.#open();
-  }
+  start() { this.socket.start(); }
 
   op(op, data) {
-    const id = crypto.randomUUID();
-    const frame = { type: 'op', id, op, data };
-    return new Promise((resolve, reject) => {
-      this.waiting.set(id, { frame, resolve, reject });
-      if (this.state === 'connected') this.#send(frame);
-      this.#announce();
+    return this.socket.op(op, data).catch((error) => {
+      if (error?.frame) error.detail = error.frame.detail || error.message;
+      throw error;
     });
   }
 
+  /** Ephemeral frames: cursor, editing, sync (and follow, once the socket speaks it). */
   send(frame) {
-    if (this.state === 'connected') this.#send(frame);
-  }
-
-  #send(frame) {
-    try { this.socket.send(JSON.stringify(frame)); } catch { /* reconnect resends ops */ }
-  }
-
-  #open() {
-    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-    const since = this.seq === null ? '' : `?since=${this.seq}`;
-    const socket = new WebSocket(`${scheme}://${location.host}/ws/streams/${this.streamId}/${since}`);
-    this.socket = socket;
-    socket.addEventListener('message', (event) => {
-      let frame;
-      try { frame = JSON.parse(event.data); } catch { return; }
-      this.#receive(frame);
-    });
-    socket.addEventListener('close', (event) => {
-      if (this.socket !== socket) return;
-      if (event.code === 4401 || event.code === 4404) {
-        this.#setState('offline');
-        return;
-      }
-      this.#setState(navigator.onLine === false ? 'offline' : 'reconnecting');
-      this.delay = Math.min(this.delay * 2, 15000);
-      window.setTimeout(() => this.#open(), this.delay / 2 + Math.random() * this.delay / 2);
-    });
-  }
-
-  #receive(frame) {
-    if (typeof frame.seq === 'number' && (frame.type === 'applied' || frame.type === 'snapshot')) this.seq = frame.seq;
-    if (frame.type === 'synced') {
-      this.delay = 500;
-      this.#setState('connected');
-      for (const { frame: op } of this.waiting.values()) this.#send(op);
-    }
-    this.dispatchEvent(new CustomEvent('frame', { detail: frame }));
-    if ((frame.type === 'applied' || frame.type === 'ack' || frame.type === 'rejected') && frame.id && this.waiting.has(frame.id)) {
-      const entry = this.waiting.get(frame.id);
-      this.waiting.delete(frame.id);
-      if (frame.type === 'rejected') entry.reject(frame);
-      else entry.resolve(frame);
-      this.#announce();
-    }
-  }
-
-  #setState(state) {
-    this.state = state;
-    this.#announce();
-  }
-
-  #announce() {
-    this.dispatchEvent(new CustomEvent('state', { detail: { state: this.state, pending: this.pending } }));
+    if (frame.type === 'cursor') this.socket.cursor(frame.x, frame.y);
+    else if (frame.type === 'editing') this.socket.editing(frame.target);
+    else if (frame.type === 'sync') this.socket.sync();
+    else if (frame.type === 'follow' && typeof this.socket.follow === 'function') this.socket.follow(frame.viewport);
   }
 }

@@ -21,6 +21,7 @@ export class Status {
       if (pending) css = 'saving';
     } else if (state === 'reconnecting') text = pending ? `Reconnecting… ${changes} waiting` : 'Reconnecting…';
     else if (state === 'offline') text = pending ? `Offline · ${changes} not saved yet` : 'Offline';
+    else if (state === 'closed') text = 'Disconnected: sign in again';
     else text = 'Connecting…';
     this.pill.dataset.state = css;
     this.text.textContent = text;

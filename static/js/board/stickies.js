@@ -104,6 +104,8 @@ export class Stickies {
       element.style.left = `${object.x}px`;
       element.style.top = `${object.y}px`;
     }
+    element.dataset.x = String(object.x);
+    element.dataset.y = String(object.y);
     if (kind === 'note') element.dataset.noteKind = object.kind;
     if (object.color && (kind === 'activity' || kind === 'note')) element.style.setProperty('--sticky', object.color);
     element.classList.toggle('selected', this.ctx.selection.has(key));

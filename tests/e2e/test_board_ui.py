@@ -1,0 +1,189 @@
+"""The board in a real browser (Debian's Chromium) against real servers, PostgreSQL and
+Redis: editing in place with human units, undo, links seen by others, viewers, user text as
+text, the phase stepper, hidden then revealed votes, the PNG export."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from streams.models import Activity, Link, Note, Vote
+from tests.factories import ActivityFactory, WasteFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PASSWORD = "pw-secret-123"  # tests.factories.UserFactory's
+XSS = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture
+def board(
+    need_postgres: None, need_redis: str, asgi_servers: Any, signed_in_page: Any, cast: Any
+) -> Callable[..., Any]:
+    """board(role) -> a signed-in page on the cast's board, loaded and connected."""
+    (server,) = asgi_servers.get(1)
+
+    def open_board(role: str) -> Any:
+        page = signed_in_page(server.http_url, cast.user(role).username, PASSWORD)
+        page.set_default_timeout(6000)
+        page.dialogs = []  # type: ignore[attr-defined]
+        page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+        page.goto(f"/streams/{cast.stream.pk}/board/")
+        page.wait_for_selector(".connection[data-state=connected]")
+        page.wait_for_selector(".loading", state="hidden")
+        return page
+
+    return open_board
+
+
+def eventually(check: Callable[[], Any], timeout: float = 5.0) -> Any:
+    """Polls `check` until it returns something truthy (the servers commit asynchronously)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.05)
+
+
+def sticky(page: Any, kind: str, obj: Any) -> Any:
+    return page.locator(f'.sticky-note[data-key="{kind}:{obj.pk}"]')
+
+
+def test_activity_process_time_edited_in_place_as_2h_is_stored_as_7200_seconds_and_undone(
+    board: Callable[..., Any], cast: Any
+) -> None:
+    activity = ActivityFactory(stream=cast.stream, title="Code review", process_time=1800)
+    page = board("participant")
+    card = sticky(page, "activity", activity)
+    card.locator("[data-field=process_time]").dblclick()
+    field = card.locator("input[name=process_time]")
+    field.fill("2h")
+    field.press("Enter")
+
+    assert eventually(lambda: Activity.objects.get(pk=activity.pk).process_time == 7200)
+    assert card.locator(".process-time").inner_text() == "2h"
+
+    page.click("[data-action=undo]")
+    assert eventually(lambda: Activity.objects.get(pk=activity.pk).process_time == 1800)
+    page.wait_for_function(
+        f"document.querySelector('[data-key=\"activity:{activity.pk}\"] .process-time')"
+        ".textContent === '30m'"
+    )
+
+
+def test_a_link_drawn_between_two_activities_appears_for_the_other_page(
+    board: Callable[..., Any], cast: Any
+) -> None:
+    first = ActivityFactory(stream=cast.stream, title="Build", x=40, y=40)
+    second = ActivityFactory(stream=cast.stream, title="Deploy", x=300, y=40)
+    drawer, watcher = board("participant"), board("facilitator")
+
+    sticky(drawer, "activity", first).locator(".link-handle").click()
+    sticky(drawer, "activity", second).click()
+
+    watcher.wait_for_selector('g.link[aria-label^="Link from Build to Deploy"]', state="attached")
+    assert Link.objects.filter(source=first, target=second).count() == 1
+
+
+def test_a_viewer_has_no_editing_controls_and_a_forced_op_is_rejected(
+    board: Callable[..., Any], cast: Any
+) -> None:
+    activity = ActivityFactory(stream=cast.stream, title="Triage")
+    WasteFactory(stream=cast.stream, text="Waiting for triage", x=40, y=300)
+    page = board("viewer")
+    card = sticky(page, "activity", activity)
+    card.wait_for()
+
+    for control in (
+        "[data-action^=add-]",
+        "[data-action=undo]",
+        ".link-handle",
+        "[data-action=vote]",
+    ):
+        assert page.locator(control).count() == 0, control
+    card.locator("[data-field=title]").dblclick()
+    assert page.locator(".sticky-form").count() == 0
+    box = card.bounding_box()
+    page.mouse.move(box["x"] + 20, box["y"] + 20)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 220, box["y"] + 170, steps=5)
+    page.mouse.up()
+
+    reason = page.evaluate(
+        "window.boardApp.connection.op('note.create', {text: 'sneaky'})"
+        ".then(() => 'applied', (frame) => frame.reason)"
+    )
+    assert reason == "forbidden"
+    assert not Note.objects.filter(stream=cast.stream).exists()
+    moved = Activity.objects.get(pk=activity.pk)
+    assert (moved.x, moved.y) == (activity.x, activity.y)
+
+
+def test_note_text_with_markup_shows_literally_and_runs_no_script(
+    board: Callable[..., Any], cast: Any
+) -> None:
+    writer, reader = board("participant"), board("facilitator")
+    writer.click("[data-action=add-note]")
+    text = writer.locator(".sticky-form textarea[name=text]")
+    text.fill(XSS)
+    text.press("Enter")
+
+    note = eventually(lambda: Note.objects.filter(stream=cast.stream, text=XSS).first())
+    assert note is not None
+    for page in (writer, reader):
+        shown = sticky(page, "note", note)
+        shown.wait_for()
+        assert shown.locator(".text").inner_text() == XSS
+        assert XSS in (shown.get_attribute("aria-label") or "")
+        assert page.locator(".board-app img").count() == 0
+    time.sleep(0.3)  # an onerror would have fired by now
+    assert writer.dialogs == [] and reader.dialogs == []  # type: ignore[attr-defined]
+
+
+def test_the_facilitator_moves_the_phase_for_everyone(board: Callable[..., Any], cast: Any) -> None:
+    facilitator, participant = board("facilitator"), board("participant")
+    assert participant.locator(".phase-step[data-phase=wastes]").is_disabled()
+
+    facilitator.click(".phase-step[data-phase=wastes]")
+
+    participant.wait_for_selector(".phase-step[data-phase=wastes][aria-current=step]")
+    assert "Name the wastes" in participant.locator(".phase-prompt").inner_text()
+
+
+def test_votes_stay_hidden_until_the_facilitator_reveals_them(
+    board: Callable[..., Any], cast: Any
+) -> None:
+    waste = WasteFactory(stream=cast.stream, text="Waiting for the CAB")
+    participant, facilitator = board("participant"), board("facilitator")
+
+    sticky(participant, "waste", waste).locator("[data-action=vote]").click()
+    assert eventually(lambda: Vote.objects.filter(waste=waste).count() == 1)
+    participant.wait_for_selector(f'[data-key="waste:{waste.pk}"] .dot.mine')
+
+    facilitator.locator(".panel-voting summary").click()
+    facilitator.wait_for_selector(".vote-results :text('1 dot cast so far')")
+    assert sticky(facilitator, "waste", waste).locator(".vote-total").count() == 0
+    assert facilitator.evaluate("window.boardApp.store.list('vote').length") == 0
+
+    facilitator.click("[data-action=reveal]")
+
+    total = sticky(participant, "waste", waste).locator(".vote-total")
+    total.wait_for()
+    assert total.inner_text() == "1 dot"
+    facilitator.wait_for_selector(".award :text('Waiting for the CAB')")
+
+
+def test_the_png_export_downloads_a_png(board: Callable[..., Any], cast: Any) -> None:
+    ActivityFactory(stream=cast.stream, title="Build", process_time=3600)
+    page = board("facilitator")
+    page.locator(".panel-export summary").click()
+    with page.expect_download() as download:
+        page.click("[data-export=png]")
+    path = download.value.path()
+    with open(path, "rb") as picture:
+        assert picture.read(8) == b"\x89PNG\r\n\x1a\n"
+    assert download.value.suggested_filename.endswith(".png")
