@@ -178,6 +178,7 @@ export function boot(root) {
   }
 
   async function run(action) {
+    if (action.startsWith('zoom-')) autoFit = false;
     if (action === 'zoom-in') ctx.canvas.zoomAt(1.2);
     else if (action === 'zoom-out') ctx.canvas.zoomAt(1 / 1.2);
     else if (action === 'zoom-reset') ctx.canvas.reset();
