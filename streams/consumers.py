@@ -45,7 +45,7 @@ MAX_FRAME_BYTES = 64 * 1024
 CLOSE_FRAME_BYTES = 1024 * 1024
 CURSOR_INTERVAL = 1 / 20  # at most 20 cursor updates a second per connection
 SYNC_COST = 5  # a resync request costs as much as five ops
-GAP_WAIT = 0.25  # how long an early frame waits for the ones before it before a log read
+GAP_WAIT = 1.0  # how long an early frame waits for the ones before it before a log read
 
 
 def _setting(name: str, default: float) -> float:
@@ -318,8 +318,15 @@ class BoardConsumer(AsyncWebsocketConsumer):
     async def board_gap(self, message: dict[str, Any]) -> None:
         """GAP_WAIT after a frame came early: fill what is still missing from the log."""
         self.gap_task = None
-        if self.held and min(self.held) > self.seq + 1 and not await self._resync(since=self.seq):
-            return
+        if self.held and min(self.held) > self.seq + 1:
+            logger.warning(
+                "board %s: frames after #%s missing for %ss; filling from the op log",
+                self.stream_id,
+                self.seq,
+                GAP_WAIT,
+            )
+            if not await self._resync(since=self.seq):
+                return
         await self._deliver_held()
 
     async def _deliver_held(self) -> None:
