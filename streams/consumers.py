@@ -30,7 +30,13 @@ from django.http import Http404
 
 from streams.events import encode, stream_group, user_ref
 from streams.kinds import KINDS
-from streams.presence import Coalescer, cursor_clean, editing_target_clean, presence_frame
+from streams.presence import (
+    Coalescer,
+    cursor_clean,
+    editing_target_clean,
+    presence_frame,
+    viewport_clean,
+)
 from streams.ratelimit import TokenBucket
 from streams.replay import board_sync, op_applied_get, stream_head
 from streams.selectors import stream_get
@@ -207,7 +213,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
             else:
                 await self.cursor.offer(position)
             return
-        if kind not in ("op", "editing", "sync", "ping"):
+        if kind not in ("op", "editing", "follow", "sync", "ping"):
             await self._reject(frame_id, "unknown_type", f"Unknown frame type {kind!r}.")
             return
         if not self.bucket.take(SYNC_COST if kind == "sync" else 1):
@@ -222,6 +228,8 @@ class BoardConsumer(AsyncWebsocketConsumer):
             await self._op(frame, frame_id)
         elif kind == "editing":
             await self._editing(frame)
+        elif kind == "follow":
+            await self._follow(frame)
         elif kind == "sync":
             await self._resync(since=None, announce=True)
         else:
@@ -242,7 +250,12 @@ class BoardConsumer(AsyncWebsocketConsumer):
             await self._reject(client_id, "invalid", "data: Expected an object.")
             return
         try:
-            seq, duplicate = await database_sync_to_async(_op_submit)(
+            # On the thread pool, not the one thread Channels runs the process's ORM calls on:
+            # the stream row lock already orders a board's ops, and this way one op's round
+            # trips (its commit's fsync above all) overlap other sockets' ops instead of
+            # queueing them all behind it (BENCHMARKS.md). A socket still awaits its own ops
+            # one at a time, in order.
+            seq, duplicate = await database_sync_to_async(_op_submit, thread_sensitive=False)(
                 user=self.user, stream_id=self.stream_id, client_id=client_id, op=op, data=data
             )
         except ValidationError as exc:
@@ -280,6 +293,21 @@ class BoardConsumer(AsyncWebsocketConsumer):
                 "user": self.me,
                 "target": self.editing,
             },
+        )
+
+    async def _follow(self, frame: dict[str, Any]) -> None:
+        """ "Bring everyone to me": a facilitator's viewport, relayed to the board (ephemeral)."""
+        if self.role != "facilitator":
+            await self._reject(None, "forbidden", "Only a facilitator can bring everyone along.")
+            return
+        try:
+            viewport = viewport_clean(frame.get("viewport"))
+        except ValueError as exc:
+            await self._reject(None, "invalid", str(exc))
+            return
+        await self.channel_layer.group_send(
+            self.group,
+            {"type": "presence.follow", "conn": self.conn, "user": self.me, "viewport": viewport},
         )
 
     async def _cursor_send(self, position: tuple[float, float]) -> None:
@@ -390,6 +418,12 @@ class BoardConsumer(AsyncWebsocketConsumer):
     async def presence_editing(self, message: dict[str, Any]) -> None:
         if message["conn"] != self.conn:
             await self._send_frame(presence_frame("editing", message))
+
+    async def presence_follow(self, message: dict[str, Any]) -> None:
+        if message["conn"] != self.conn:
+            await self._send_frame(
+                {"type": "follow", "viewport": message["viewport"], "by": message["user"]}
+            )
 
     # Helpers ---------------------------------------------------------------------------------
 

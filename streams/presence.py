@@ -37,6 +37,28 @@ def presence_frame(action: str, message: dict[str, Any]) -> dict[str, Any]:
     return frame
 
 
+def viewport_clean(value: Any) -> dict[str, float] | None:
+    """A facilitator's viewport {x, y, zoom} (the centre in board units), or None to stop
+    leading. Raises ValueError for anything else."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) != {"x", "y", "zoom"}:
+        raise ValueError("A viewport is {x, y, zoom}, or null to stop.")
+    numbers = {}
+    for name in ("x", "y", "zoom"):
+        number = value[name]
+        if isinstance(number, bool) or not isinstance(number, int | float):
+            raise ValueError(f"viewport.{name} must be a number.")
+        numbers[name] = float(number)
+    if not all(math.isfinite(n) for n in numbers.values()):
+        raise ValueError("A viewport needs finite numbers.")
+    if abs(numbers["x"]) > COORDINATE_LIMIT or abs(numbers["y"]) > COORDINATE_LIMIT:
+        raise ValueError(f"viewport x and y must be within ±{COORDINATE_LIMIT:g}.")
+    if not 0.05 <= numbers["zoom"] <= 10:
+        raise ValueError("viewport.zoom must be between 0.05 and 10.")
+    return numbers
+
+
 def cursor_clean(frame: dict[str, Any]) -> tuple[float, float] | None:
     """(x, y) of a cursor frame, or None unless both are finite board coordinates."""
     x, y = frame.get("x"), frame.get("y")

@@ -110,6 +110,11 @@ export class BoardSocket extends EventTarget {
     this.#send({ type: 'editing', target });
   }
 
+  /** Facilitators: everyone's view follows this viewport {x, y, zoom}; null stops. */
+  follow(viewport) {
+    this.#send({ type: 'follow', viewport });
+  }
+
   /** Asks for a fresh snapshot (e.g. after a seq gap, which should never happen). */
   sync() {
     this.#send({ type: 'sync' });

@@ -26,11 +26,11 @@ export class Connection extends EventTarget {
     });
   }
 
-  /** Ephemeral frames: cursor, editing, sync (and follow, once the socket speaks it). */
+  /** Ephemeral frames: cursor, editing, sync, follow. */
   send(frame) {
     if (frame.type === 'cursor') this.socket.cursor(frame.x, frame.y);
     else if (frame.type === 'editing') this.socket.editing(frame.target);
     else if (frame.type === 'sync') this.socket.sync();
-    else if (frame.type === 'follow' && typeof this.socket.follow === 'function') this.socket.follow(frame.viewport);
+    else if (frame.type === 'follow') this.socket.follow(frame.viewport);
   }
 }
