@@ -502,3 +502,16 @@ class BoardConsumer(AsyncWebsocketConsumer):
 
     async def _send_frame(self, frame: dict[str, Any]) -> None:
         await self.send(text_data=encode(frame))
+
+    async def send(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False
+    ) -> None:
+        """Sends unless the client is gone. Frames queued for this socket can be handled after
+        the client closed but before its disconnect message; the server then refuses the send
+        (RuntimeError, or uvicorn's ClientDisconnected, an OSError), which must not crash."""
+        if getattr(self, "gone", False):
+            return
+        try:
+            await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
+        except (RuntimeError, OSError):
+            self.gone = True
