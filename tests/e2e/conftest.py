@@ -45,6 +45,9 @@ class _Browsers:
             # the browser is up, as pytest-playwright advises.
             self._allowed = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+            from playwright.sync_api import expect
+
+            expect.set_options(timeout=15_000)  # a loaded CI machine is slow to paint
             self.playwright = sync_playwright().start()
             self.browser = self.playwright.chromium.launch(
                 executable_path=executable, args=CHROMIUM_ARGS, headless=True
