@@ -4,6 +4,7 @@ move follows."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from playwright.sync_api import expect
 
 from streams.models import Note
@@ -49,6 +50,7 @@ def test_note_created_in_one_browser_appears_in_the_other_and_a_move_follows(
     expect(mine.locator(".connection")).to_have_text("Connected")  # nothing pending
 
     note = Note.objects.get(text="Why two approvals?")
+    connection.close()  # opened beside Playwright's loop; would outlive the test database
     assert note.version == version + 1 and note.x > 150  # moved once, by the drag
     expect(my_note).to_have_attribute("data-x", js_number(note.x))
     expect(their_note).to_have_attribute("data-x", js_number(note.x))
