@@ -23,6 +23,7 @@ from streams.models import Activity, Countermeasure, Link, Note, ValueStream, Wa
 from streams.selectors import stream_get
 from streams.services.streams import stream_create
 from vsm_site.validation import clean_payload
+from workshops.selectors import facilitator_membership_get
 
 FORMAT = "flowmap.stream"
 VERSION = 1
@@ -175,6 +176,7 @@ def stream_import(*, actor: AbstractBaseUser, workshop_id: Any, document: Any) -
 
     Raises ValidationError with a message per offending path, and then writes nothing.
     """
+    facilitator_membership_get(user=actor, workshop_id=workshop_id)
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ValidationError({"format": [f"Not a {FORMAT} document."]})
     if document.get("version") != VERSION:

@@ -50,7 +50,9 @@ def test_a_burst_of_edits_ends_in_a_fresh_summary_with_few_recomputes(
             time.sleep(0.05)
     assert summary is not None, "no fresh summary within 2 s of the last edit"
     assert summary.data["wait_time"] == EDITS * 60
-    assert summary.computations <= EDITS // 10, summary.computations
+    # The debounce recomputes at most once per window while edits keep coming: a handful for
+    # the whole burst (the bound leaves room for a loaded machine stretching the burst).
+    assert summary.computations <= EDITS // 5, summary.computations
     pushed = [
         json.loads(message["text"])["summary"]["seq"]
         for message in _drain(layer, channel)
