@@ -205,8 +205,14 @@ def asgi_servers(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Serve
         yield ServerPool(database_url="")
         return
     with django_db_blocker.unblock():
-        pool = ServerPool(database_url=database_url_for_tests())
+        url = database_url_for_tests()
+    # One pool per session even when several modules import this fixture (pytest then keeps
+    # one fixture instance per module); all are torn down together at the session's end.
+    pool = _POOLS.setdefault(url, ServerPool(database_url=url))
     try:
         yield pool
     finally:
         pool.stop_all()
+
+
+_POOLS: dict[str, ServerPool] = {}
