@@ -56,7 +56,7 @@ def test_a_burst_of_edits_ends_in_a_fresh_summary_with_few_recomputes(
     pushed = [
         json.loads(message["text"])["summary"]["seq"]
         for message in _drain(layer, channel)
-        if message["text"].startswith('{"type":"summary"')
+        if message.get("text", "").startswith('{"type":"summary"')
     ]
     assert pushed[-1] == final_seq and len(pushed) == summary.computations
 

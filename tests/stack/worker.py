@@ -10,34 +10,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from django.conf import settings
 from django.core.cache import cache
 
+from tests.stack.servers import database_url_for_tests, server_env
 from vsm_site.celery import app
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def database_url() -> str:
-    """The URL of the database the tests run on (pytest-django's test_<name> database)."""
-    db = settings.DATABASES["default"]
-    user = db.get("USER") or "postgres"
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    host, port = db.get("HOST") or "127.0.0.1", db.get("PORT") or 5432
-    return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
-
-
-def stack_environment() -> dict[str, str]:
-    """The environment a server or worker process of the stack under test gets."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))}
-    env.update(
-        DATABASE_URL=database_url(),
-        REDIS_URL=settings.REDIS_URL,
-        DJANGO_SETTINGS_MODULE="vsm_site.settings.base",
-        DJANGO_DEBUG="false",
-        PYTHONUNBUFFERED="1",
-    )
-    return env
 
 
 @contextmanager
@@ -62,7 +40,7 @@ def celery_worker(*, concurrency: int = 1) -> Iterator[subprocess.Popen]:
             f"test-{os.getpid()}@%h",
         ],
         cwd=ROOT,
-        env=stack_environment(),
+        env=server_env(database_url_for_tests(), {"DJANGO_LOG_LEVEL": "WARNING"}),
     )
     try:
         deadline = time.monotonic() + 60
