@@ -109,7 +109,8 @@ class Command(BaseCommand):
                     "pca": pca,
                     "order": index,
                     "lane": lane,
-                    "x": 40 + 220 * (index - (1 if index > 4 else 0)),
+                    # Architecture review (lane 1) sits under UX design: the parallel branch.
+                    "x": 40 + 220 * (index - (1 if index >= 4 else 0)),
                     "y": 80 + 200 * lane,
                 },
             )
