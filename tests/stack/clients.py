@@ -305,3 +305,10 @@ def member_tokens(workshop: Any, count: int, role: str = "participant") -> list[
 
 def socket_headers(origin: str, key: str) -> dict[str, str]:
     return {"Origin": origin, "Authorization": f"Token {key}"}
+
+
+async def connected(user: Any, stream_id: int, since: int | None = None) -> CommunicatorClient:
+    """An in-process socket of `user` on the board, past its welcome and sync frames."""
+    client = await communicator_for(user, stream_id, since=since)
+    await client.connect()
+    return client

@@ -25,23 +25,12 @@ from tests.stack.clients import (
     CommunicatorClient,
     board_of,
     board_path,
-    close_communicators,
     communicator_for,
+    connected,
     token_headers,
 )
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def _memory_layer(settings: Any) -> None:
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-
-
-@pytest.fixture(autouse=True)
-async def _close_sockets(transactional_db: None) -> Any:
-    yield
-    await close_communicators()
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("socket_tests")]
 
 
 @pytest.fixture
@@ -60,12 +49,6 @@ def board(cast: Any) -> SimpleNamespace:
         note=NoteFactory(stream=stream),
         vote=VoteFactory(waste=waste, member=cast.membership("participant")),
     )
-
-
-async def connected(user: Any, stream_id: int, since: int | None = None) -> CommunicatorClient:
-    client = await communicator_for(user, stream_id, since=since)
-    await client.connect()
-    return client
 
 
 async def op_count() -> int:

@@ -12,26 +12,9 @@ from channels.db import database_sync_to_async
 
 from streams.models import Op
 from streams.presence import Coalescer
-from tests.stack.clients import CommunicatorClient, close_communicators, communicator_for
+from tests.stack.clients import CommunicatorClient, connected
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def _memory_layer(settings: Any) -> None:
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-
-
-@pytest.fixture(autouse=True)
-async def _close_sockets(transactional_db: None) -> Any:
-    yield
-    await close_communicators()
-
-
-async def connected(user: Any, stream_id: int) -> CommunicatorClient:
-    client = await communicator_for(user, stream_id)
-    await client.connect()
-    return client
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("socket_tests")]
 
 
 async def presence(client: CommunicatorClient, action: str) -> dict[str, Any]:

@@ -18,21 +18,10 @@ from streams.models import Op
 from streams.services import op_apply
 from streams.services.streams import stream_update
 from tests.factories import WasteFactory
-from tests.stack.clients import CommunicatorClient, board_of, close_communicators, communicator_for
+from tests.stack.clients import CommunicatorClient, board_of, communicator_for
 from workshops.models import Membership
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def _memory_layer(settings: Any) -> None:
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-
-
-@pytest.fixture(autouse=True)
-async def _close_sockets(transactional_db: None) -> Any:
-    yield
-    await close_communicators()
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("socket_tests")]
 
 
 @pytest.fixture
