@@ -22,7 +22,7 @@ run: install
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py load_demo
 	@echo "Serving on http://127.0.0.1:$(PORT)  (sign in as facilitator / demo-workshop)"
-	$(VENV)/bin/uvicorn vsm_site.asgi:application --host 127.0.0.1 --port $(PORT)
+	$(VENV)/bin/uvicorn vsm_site.asgi:application --host 127.0.0.1 --port $(PORT) --lifespan off
 
 # The full stack on local services: PostgreSQL, Redis, the ASGI server, a worker and beat.
 run-full: install
