@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import json
 import uuid
 from typing import Any
+
+from channels.testing import WebsocketCommunicator
 
 from streams.kinds import KINDS
 
@@ -171,38 +172,13 @@ class SocketClient:
         await asyncio.wait_for(reached(), timeout)
 
 
-@functools.cache
-def _websocket_communicator() -> type:
-    """channels.testing.WebsocketCommunicator. The package's __init__ also imports its live
-    server test case, which needs daphne (not a dependency: the project serves with uvicorn);
-    without daphne the package is bound without that import so the real class still loads."""
-    try:
-        from channels.testing import WebsocketCommunicator
-    except ModuleNotFoundError as exc:
-        if exc.name != "daphne":
-            raise
-        import sys
-        import types
-        from pathlib import Path
-
-        import channels
-
-        package = types.ModuleType("channels.testing")
-        package.__path__ = [str(Path(channels.__file__).parent / "testing")]
-        sys.modules["channels.testing"] = package
-        from channels.testing.websocket import WebsocketCommunicator
-
-        package.WebsocketCommunicator = WebsocketCommunicator  # type: ignore[attr-defined]
-    return WebsocketCommunicator
-
-
 class CommunicatorClient:
     """A Channels `WebsocketCommunicator` on the real ASGI application, with a replica."""
 
     def __init__(self, path: str, headers: list[tuple[bytes, bytes]]) -> None:
         from vsm_site.asgi import application
 
-        self.communicator = _websocket_communicator()(application, path, headers=headers)
+        self.communicator = WebsocketCommunicator(application, path, headers=headers)
         self.replica = BoardReplica()
         self.frames: list[dict[str, Any]] = []
         OPEN_COMMUNICATORS.append(self)
