@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import concurrent.futures
 import contextlib
 import datetime
@@ -266,6 +267,7 @@ def py_spy(name: str, pid: int, seconds: float) -> subprocess.Popen[Any] | None:
             "--format",
             "raw",
             "--nonblocking",
+            "--idle",
             "-o",
             str(ARTIFACTS / f"profile-{name}.txt"),
         ],
@@ -409,7 +411,7 @@ def ops_throughput(seed: Any, server: Any, port: int, args: Any) -> dict[str, An
     try:
         for in_flight in OPS_WINDOWS:
             spy = None
-            if args.profile and in_flight == 4:
+            if args.profile and in_flight == OPS_WINDOWS[0]:
                 spy = py_spy("ops", server.pid, args.ops_seconds)
             window = load.window(args.ops_seconds, meter, window=in_flight)
             if spy is not None:
@@ -584,6 +586,13 @@ def machine() -> str:
 
 
 def table(results: dict[str, Any]) -> str:
+    results = {
+        "fanout": [],
+        "cursors": {},
+        "snapshot": {},
+        "scaleout": {},
+        **results,
+    }
     lines = [
         f"Machine: {results['machine']}",
         f"Date:    {results['date']}",
@@ -600,20 +609,20 @@ def table(results: dict[str, Any]) -> str:
             f" {fmt(row['p95_ratio'], 6)} {fmt(row['server_cpu_pct'], 7)}% "
             f"{fmt(row['baseline_cpu_pct'], 9)}% {fmt(row['lost_pct'], 6)}"
         )
-    c = results["cursors"]
+    c = collections.defaultdict(lambda: None, results["cursors"])
     lines += [
         "",
         f"Cursors: {c['participants']} x {c['hz']} Hz -> p50 {c['p50_ms']} ms, "
         f"p95 {c['p95_ms']} ms,"
         f" {c['frames_out_per_s']} frames out/s (naive {c['naive_frames_per_s']}),"
         f" server cpu {c['server_cpu_pct']}%",
-        f"Persisted ops/s on one board (10 sockets, p95 ack < 100 ms): {results['ops_per_s']}",
-        f"Snapshot of 2,000 notes: {results['snapshot_2000_ms']} ms server side "
+        f"Persisted ops/s on one board (10 sockets, p95 ack < 100 ms): {results.get('ops_per_s')}",
+        f"Snapshot of 2,000 notes: {results.get('snapshot_2000_ms')} ms server side "
         f"({results['snapshot'].get('snapshot_socket_ms')} ms connect-to-frame over a socket)",
-        f"Summary of 10,000 activities: {results['summary_10k_ms']} ms",
-        f"Edit to fresh summary (through the worker): {results['edit_to_summary_ms']} ms",
+        f"Summary of 10,000 activities: {results.get('summary_10k_ms')} ms",
+        f"Edit to fresh summary (through the worker): {results.get('edit_to_summary_ms')} ms",
     ]
-    s = results["scaleout"]
+    s = collections.defaultdict(lambda: None, results["scaleout"])
     lines.append(
         f"Scale-out: {s['participants']} participants over {s['processes']} processes -> "
         f"p95 {s['p95_ms']} ms (one process {s['one_process_p95_ms']} ms), "
@@ -644,6 +653,15 @@ def main() -> int:
     parser.add_argument(
         "--deflate", action="store_true", help="clients offer permessage-deflate, as browsers do"
     )
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated scenarios: fanout,cursors,ops,snapshot,summary,edit,scaleout",
+    )
+    parser.add_argument("--sizes", default="", help="fan-out sizes, e.g. 10,50")
+    parser.add_argument(
+        "--env", action="append", default=[], help="KEY=VALUE for the server processes"
+    )
     parser.add_argument("--uvicorn", default="", help="extra uvicorn options, e.g. '--ws wsproto'")
     args = parser.parse_args()
     if args.quick:
@@ -654,7 +672,20 @@ def main() -> int:
     env = stack.environment(
         database_url=f"{POSTGRES}/{DATABASE}", redis_base=REDIS, settings="bench.settings"
     )
+    env.update(item.split("=", 1) for item in args.env)
     os.environ.update(env)
+    wanted = set(filter(None, args.only.split(","))) or {
+        "fanout",
+        "cursors",
+        "ops",
+        "snapshot",
+        "summary",
+        "edit",
+        "scaleout",
+    }
+    global FANOUT_SIZES
+    if args.sizes:
+        FANOUT_SIZES = tuple(int(size) for size in args.sizes.split(","))
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     started_at = datetime.datetime.now(datetime.UTC)
     results: dict[str, Any] = {
@@ -685,27 +716,39 @@ def main() -> int:
         relay, relay_port = stack.start_relay(log=ARTIFACTS / "relay.log")
         results["uvicorn_options"] = extra
         results["client_compression"] = COMPRESSION
-        results["fanout"] = fanout(seed, server, port, relay, relay_port, args)
-        results["cursors"] = cursors(seed, server, port, args)
-        log("persisted ops/s on one board")
-        ops = guarded(ops_throughput, seed, server, port, args)
-        results["ops_per_s"], results["ops"] = ops.get("ops_per_s"), ops
-        log("snapshot of a 2,000-note board")
-        results["snapshot"] = guarded(snapshot, seed, port)
-        results["snapshot_2000_ms"] = results["snapshot"].get("snapshot_2000_ms")
-        log("summary of a 10,000-activity stream")
-        results["summary"] = bench_summary.run()
-        results["summary_10k_ms"] = results["summary"]["summary_10k_ms"]
-        log("edit to fresh summary through the worker")
-        if worker.poll() is not None:
-            raise RuntimeError("the Celery worker exited; see artifacts/bench/worker.log")
-        results["edit_to_summary"] = guarded(edit_to_summary, seed, port)
-        results["edit_to_summary_ms"] = results["edit_to_summary"].get("edit_to_summary_ms")
-        second, second_port = stack.start_server(env, log=ARTIFACTS / "server-b.log", extra=extra)
-        one_process = next(r for r in results["fanout"] if r["participants"] == PARTICIPANTS)
-        results["scaleout"] = scaleout(
-            seed, [server, second], [port, second_port], args, one_process["p95_ms"]
-        )
+        results["server_environment"] = args.env
+        if "fanout" in wanted:
+            results["fanout"] = fanout(seed, server, port, relay, relay_port, args)
+        if "cursors" in wanted:
+            results["cursors"] = cursors(seed, server, port, args)
+        if "ops" in wanted:
+            log("persisted ops/s on one board")
+            ops = guarded(ops_throughput, seed, server, port, args)
+            results["ops_per_s"], results["ops"] = ops.get("ops_per_s"), ops
+        if "snapshot" in wanted:
+            log("snapshot of a 2,000-note board")
+            results["snapshot"] = guarded(snapshot, seed, port)
+            results["snapshot_2000_ms"] = results["snapshot"].get("snapshot_2000_ms")
+        if "summary" in wanted:
+            log("summary of a 10,000-activity stream")
+            results["summary"] = bench_summary.run()
+            results["summary_10k_ms"] = results["summary"]["summary_10k_ms"]
+        if "edit" in wanted:
+            log("edit to fresh summary through the worker")
+            if worker.poll() is not None:
+                raise RuntimeError("the Celery worker exited; see artifacts/bench/worker.log")
+            results["edit_to_summary"] = guarded(edit_to_summary, seed, port)
+            results["edit_to_summary_ms"] = results["edit_to_summary"].get("edit_to_summary_ms")
+        if "scaleout" in wanted:
+            second, second_port = stack.start_server(
+                env, log=ARTIFACTS / "server-b.log", extra=extra
+            )
+            one_process = next(
+                (r for r in results.get("fanout", []) if r["participants"] == PARTICIPANTS), {}
+            )
+            results["scaleout"] = scaleout(
+                seed, [server, second], [port, second_port], args, one_process.get("p95_ms")
+            )
         results["elapsed_s"] = round(
             (datetime.datetime.now(datetime.UTC) - started_at).total_seconds()
         )

@@ -9,3 +9,13 @@ from vsm_site.settings.base import *  # noqa: F403
 
 VSM_WS_OP_RATE = 100_000
 VSM_WS_OP_BURST = 100_000
+
+# `BENCH_CHANNEL_LAYER=pubsub` serves with channels-redis' pub/sub layer instead of the
+# configured list-based one, so both can be measured on the same code (`bench.run --env`).
+if env("BENCH_CHANNEL_LAYER", default="") == "pubsub":  # noqa: F405
+    CHANNEL_LAYERS = {  # noqa: F405
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": CHANNEL_LAYERS["default"]["CONFIG"]["hosts"]},  # noqa: F405
+        }
+    }
