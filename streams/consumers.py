@@ -250,12 +250,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
             await self._reject(client_id, "invalid", "data: Expected an object.")
             return
         try:
-            # On the thread pool, not the one thread Channels runs the process's ORM calls on:
-            # the stream row lock already orders a board's ops, and this way one op's round
-            # trips (its commit's fsync above all) overlap other sockets' ops instead of
-            # queueing them all behind it (BENCHMARKS.md). A socket still awaits its own ops
-            # one at a time, in order.
-            seq, duplicate = await database_sync_to_async(_op_submit, thread_sensitive=False)(
+            seq, duplicate = await database_sync_to_async(_op_submit)(
                 user=self.user, stream_id=self.stream_id, client_id=client_id, op=op, data=data
             )
         except ValidationError as exc:
