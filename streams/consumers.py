@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
+from channels.exceptions import ChannelFull
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -367,7 +368,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
     async def _gap_check_later(self) -> None:
         await asyncio.sleep(GAP_WAIT)
         # Through this socket's own channel, so it is handled in order with the frames.
-        await self.channel_layer.send(self.channel_name, {"type": "board.gap"})
+        await self._send_to_channel(self.channel_name, {"type": "board.gap"})
 
     async def board_heartbeat(self, message: dict[str, Any]) -> None:
         """Catches up with the log if a broadcast never came, then tells the client the seq."""
@@ -388,7 +389,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
         if message["conn"] == self.conn:
             return
         await self._send_frame(presence_frame("join", message))
-        await self.channel_layer.send(
+        await self._send_to_channel(
             message["reply_to"],
             {
                 "type": "presence.here",
@@ -475,7 +476,16 @@ class BoardConsumer(AsyncWebsocketConsumer):
         while True:
             await asyncio.sleep(interval)
             # Through this socket's own channel, so it is handled in order with the frames.
-            await self.channel_layer.send(self.channel_name, {"type": "board.heartbeat"})
+            await self._send_to_channel(self.channel_name, {"type": "board.heartbeat"})
+
+    async def _send_to_channel(self, channel: str, message: dict[str, Any]) -> None:
+        """A direct channel-layer send that never takes the socket down: when the receiving
+        process's queue is full (a crowd joining at once), the message is dropped. Only
+        ephemeral or self-healing messages go this way (presence, heartbeat, gap checks)."""
+        try:
+            await self.channel_layer.send(channel, message)
+        except ChannelFull:
+            logger.warning("board socket: channel full, dropped %s", message.get("type"))
 
     async def _reject(
         self,

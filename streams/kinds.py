@@ -50,6 +50,13 @@ class Kind:
         """The canonical JSON of `obj` (references as ids)."""
         return {name: getattr(obj, attname) for name, attname in self._attnames}
 
+    def rows(self, objects: models.QuerySet) -> list[dict[str, Any]]:
+        """The canonical JSON of every object in `objects`, read as plain rows (no model
+        instances: a board's snapshot is thousands of them)."""
+        names = [name for name, _ in self._attnames]
+        attnames = [attname for _, attname in self._attnames]
+        return [dict(zip(names, row, strict=True)) for row in objects.values_list(*attnames)]
+
     @property
     def _attnames(self) -> tuple[tuple[str, str], ...]:
         cached = self.__dict__.get("_attnames_cache")

@@ -241,6 +241,8 @@ class Op(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["stream", "seq"], name="one_op_per_seq"),
         ]
+        # A re-sent op is found by its client id (streams.replay.op_applied_get).
+        indexes = [models.Index(fields=["stream", "client_id"], name="op_by_client_id")]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.op}"

@@ -60,7 +60,7 @@ def board_objects(*, user: AnyUser, stream_id: Any, kind: str) -> list[dict[str,
     objects = spec.model._default_manager.filter(stream_id=stream.pk)
     if kind == "vote":
         objects = objects.filter(**_visible_votes(stream, membership))
-    return [spec.data(obj) for obj in objects.order_by("id")]
+    return spec.rows(objects.order_by("id"))
 
 
 def _visible_votes(stream: ValueStream, membership: Membership) -> dict[str, Any]:
@@ -159,7 +159,7 @@ def board_snapshot(*, user: AnyUser, stream_id: Any) -> dict[str, Any]:
         objects = spec.model._default_manager.filter(stream_id=stream.pk)
         if name == "vote":
             objects = objects.filter(**_visible_votes(stream, membership))
-        snapshot[spec.plural] = [spec.data(obj) for obj in objects.order_by("id")]
+        snapshot[spec.plural] = spec.rows(objects.order_by("id"))
     return snapshot
 
 

@@ -23,7 +23,6 @@ from streams.kinds import KINDS, LINK, READ_ONLY, VOTE, Kind
 from streams.models import Activity, Link, Op, Vote
 from vsm_site.validation import clean_payload
 from workshops.models import Membership
-from workshops.selectors import membership_get
 
 ACTIONS = ("create", "update", "move", "delete")
 # Ops of these kinds never change the flow summary, so they do not ask for a recompute.
@@ -55,13 +54,33 @@ def stream_lock_next_seq(stream_id: int) -> tuple[int, int, bool]:
     return int(row[0]), int(row[1]), bool(row[2])
 
 
-def _authorise_edit(*, actor: AbstractBaseUser, workshop_id: int, locked: bool) -> Membership:
-    membership = membership_get(user=actor, workshop_id=workshop_id)
+_LOCK_FOR_EDIT = (
+    "UPDATE streams_valuestream SET seq = seq + 1 WHERE id = %s "
+    "RETURNING seq, workshop_id, locked, "
+    "(SELECT m.id FROM workshops_membership m "
+    " WHERE m.workshop_id = streams_valuestream.workshop_id AND m.user_id = %s), "
+    "(SELECT m.role FROM workshops_membership m "
+    " WHERE m.workshop_id = streams_valuestream.workshop_id AND m.user_id = %s)"
+)
+
+
+def stream_lock_for_edit(*, actor: AbstractBaseUser, stream_id: int) -> tuple[int, Membership]:
+    """`stream_lock_next_seq` and the actor's membership in one round trip, then the rules:
+    Http404 for an unknown stream or a non-member, PermissionDenied for a viewer, or for a
+    participant while the facilitator has locked the board. Returns (seq, membership)."""
+    user_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    with connection.cursor() as cursor:
+        cursor.execute(_LOCK_FOR_EDIT, [stream_id, user_id, user_id])
+        row = cursor.fetchone()
+    if row is None or row[3] is None:
+        raise Http404("No such value stream.")
+    seq, workshop_id, locked, membership_id, role = row
+    membership = Membership(pk=membership_id, workshop_id=workshop_id, user_id=user_id, role=role)
     if not membership.can_edit:
         raise PermissionDenied("Viewers cannot change the map.")
     if locked and not membership.is_facilitator:
         raise PermissionDenied("The facilitator has locked the board.")
-    return membership
+    return int(seq), membership
 
 
 def op_record(
@@ -77,14 +96,18 @@ def op_record(
     return record
 
 
-def _object_stream_id(kind: Kind, object_id: Any, within: int | None) -> int:
-    """The stream of the object; Http404 when unknown or not on stream `within` (if given)."""
+def _object_id(kind: Kind, object_id: Any) -> int:
     if isinstance(object_id, bool) or not isinstance(object_id, int):
         raise Http404(f"No such {kind.name}.")
+    return object_id
+
+
+def _object_stream_id(kind: Kind, object_id: int) -> int:
+    """The stream of the object; Http404 when there is no such object."""
     found = list(
         kind.model._default_manager.filter(pk=object_id).values_list("stream_id", flat=True)
     )
-    if not found or (within is not None and found[0] != within):
+    if not found:
         raise Http404(f"No such {kind.name}.")
     return int(found[0])
 
@@ -143,8 +166,7 @@ def board_create(
 ) -> Op:
     """Creates one object of `kind` on the stream; emits `<kind>.create` with its JSON."""
     spec = _kind(kind)
-    seq, workshop_id, locked = stream_lock_next_seq(stream_id)
-    membership = _authorise_edit(actor=actor, workshop_id=workshop_id, locked=locked)
+    seq, membership = stream_lock_for_edit(actor=actor, stream_id=stream_id)
     fields = clean_payload(spec.spec, data, partial=False, read_only=READ_ONLY)
     _check_references(spec, stream_id, fields)
     extra: dict[str, Any] = {}
@@ -189,9 +211,9 @@ def _change(
     spec = _kind(kind)
     if not spec.updatable:
         raise ValidationError({"op": [f"A {kind} cannot be changed; delete it and add another."]})
-    stream_id = _object_stream_id(spec, object_id, within)
-    seq, workshop_id, locked = stream_lock_next_seq(stream_id)
-    _authorise_edit(actor=actor, workshop_id=workshop_id, locked=locked)
+    object_id = _object_id(spec, object_id)
+    stream_id = within if within is not None else _object_stream_id(spec, object_id)
+    seq, _ = stream_lock_for_edit(actor=actor, stream_id=stream_id)
     rules = spec.spec if allowed is None else {name: spec.spec[name] for name in allowed}
     fields = clean_payload(rules, data, partial=True, read_only=READ_ONLY)
     _check_references(spec, stream_id, fields)
@@ -278,9 +300,9 @@ def board_delete(
     A vote may only be taken back by the member who cast it.
     """
     spec = _kind(kind)
-    stream_id = _object_stream_id(spec, object_id, within)
-    seq, workshop_id, locked = stream_lock_next_seq(stream_id)
-    membership = _authorise_edit(actor=actor, workshop_id=workshop_id, locked=locked)
+    object_id = _object_id(spec, object_id)
+    stream_id = within if within is not None else _object_stream_id(spec, object_id)
+    seq, membership = stream_lock_for_edit(actor=actor, stream_id=stream_id)
     obj = spec.model._default_manager.filter(pk=object_id, stream_id=stream_id).first()
     if obj is None:
         raise Http404(f"No such {kind}.")

@@ -125,7 +125,9 @@ if REDIS_URL:
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
                 "hosts": [env("CHANNELS_REDIS_URL", default=_redis_database(REDIS_URL, 1))],
-                "capacity": 1000,
+                # One server process's sockets share one queue: room for a crowd joining at
+                # once (every join is announced to, and answered by, everyone on the board).
+                "capacity": env.int("CHANNELS_CAPACITY", default=20_000),
                 "expiry": 30,
             },
         }
