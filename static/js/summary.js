@@ -41,6 +41,9 @@ function connect() {
     try { frame = JSON.parse(event.data); } catch { return; }
     if (typeof frame.seq === 'number') since = Math.max(since, frame.seq);
     if (frame.type === 'summary') refresh();
+    // A summary pushed after this page was rendered but before the socket joined the board
+    // never reaches it: once joined, a page that shows a stale summary fetches it again.
+    else if (frame.type === 'synced' && document.getElementById('summary-body')?.dataset.stale === 'true') refresh();
   });
   socket.addEventListener('close', () => {
     setState('Live updates: reconnecting…', 'offline');
