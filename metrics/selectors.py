@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from metrics.flow import ActivityFacts, WasteFacts
 from metrics.models import FlowSnapshot, FlowSummary
-from streams.models import Activity, Countermeasure, Link, ValueStream, Waste
+from streams.kinds import FLOW_NEUTRAL_OPS
+from streams.models import Activity, Countermeasure, Link, Op, ValueStream, Waste
 
 
 def stream_facts(
@@ -45,6 +46,19 @@ def stream_facts(
     return activities, links, [WasteFacts(*row) for row in rows]
 
 
+def summary_is_stale(summary: FlowSummary, stream: ValueStream) -> bool:
+    """Whether an op since the summary may change it (a recompute is on its way). Ops that
+    cannot (notes) leave it current; an op missing from the log counts as a change."""
+    behind = stream.seq - summary.seq
+    if behind <= 0:
+        return False
+    neutral = Q()
+    for prefix in FLOW_NEUTRAL_OPS:
+        neutral |= Q(op__startswith=prefix)
+    since = Op.objects.filter(stream=stream, seq__gt=summary.seq, seq__lte=stream.seq)
+    return since.filter(neutral).count() < behind
+
+
 def summary_payload(summary: FlowSummary, stream: ValueStream) -> dict[str, Any]:
     """The stored summary as the API and the `summary` frame present it."""
     return {
@@ -52,7 +66,7 @@ def summary_payload(summary: FlowSummary, stream: ValueStream) -> dict[str, Any]
         "stream": stream.pk,
         "seq": summary.seq,
         "computed_at": summary.computed_at.isoformat(),
-        "stale": summary.seq < stream.seq,
+        "stale": summary_is_stale(summary, stream),
         "votes_revealed": stream.votes_revealed,
     }
 

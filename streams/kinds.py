@@ -25,6 +25,9 @@ from streams.models import (
 )
 from vsm_site.validation import Choice, Color, Field, Integer, Number, Reference, Text
 
+# Ops of these kinds never change the flow summary: they ask for no recompute and leave the
+# stored summary current.
+FLOW_NEUTRAL_OPS = ("note.",)
 COORDINATE = Number(minimum=-1e6, maximum=1e6)
 SECONDS = Number(minimum=0, maximum=1e10)  # about 317 years: enough for any real wait
 

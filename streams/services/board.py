@@ -19,14 +19,12 @@ from django.http import Http404
 
 from metrics.services import summary_request
 from streams.events import applied_frame, broadcast_on_commit, user_ref
-from streams.kinds import KINDS, LINK, READ_ONLY, VOTE, Kind
+from streams.kinds import FLOW_NEUTRAL_OPS, KINDS, LINK, READ_ONLY, VOTE, Kind
 from streams.models import Activity, Link, Op, Vote
 from vsm_site.validation import clean_payload
 from workshops.models import Membership
 
 ACTIONS = ("create", "update", "move", "delete")
-# Ops of these kinds never change the flow summary, so they do not ask for a recompute.
-FLOW_NEUTRAL_KINDS = ("note.",)
 
 
 def _kind(name: str) -> Kind:
@@ -91,7 +89,7 @@ def op_record(
         stream_id=stream_id, seq=seq, op=op, data=data, actor=actor, client_id=client_id[:64]
     )
     broadcast_on_commit(stream_id, applied_frame(record, by=user_ref(actor)))
-    if not op.startswith(FLOW_NEUTRAL_KINDS):
+    if not op.startswith(FLOW_NEUTRAL_OPS):
         transaction.on_commit(lambda: summary_request(stream_id=stream_id))
     return record
 

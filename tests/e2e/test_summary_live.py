@@ -56,9 +56,8 @@ def test_a_summary_pushed_while_the_page_connects_still_reaches_it(
     )
     page = signed_in_page(server.http_url, cast.viewer.username, PASSWORD)
     held: list[Any] = []
-    page.route(
-        "**/static/js/summary.js", lambda route: held.append(route)
-    )  # the page's script waits for us
+    # The page's script waits until the test lets it load.
+    page.route("**/static/js/summary.js", lambda route: held.append(route))
     try:
         page.goto(f"/streams/{stream_id}/summary/", wait_until="commit")
         expect(page.locator("[data-figure=lead_time]")).to_have_text("2h")

@@ -41,6 +41,20 @@ def test_summary_is_stale_while_the_stream_is_ahead(cast):
     assert activity.pk in summary.data["critical_path"]
 
 
+def test_a_note_after_the_summary_leaves_it_current_and_an_activity_edit_does_not(cast):
+    activity = _activity(cast, title="Build", process_time=3600)
+    summary = summary_recompute(stream_id=cast.stream.pk)
+    board_create(actor=cast.facilitator, kind="note", stream_id=cast.stream.pk, data={"text": "?"})
+    cast.stream.refresh_from_db()
+    assert summary_payload(summary, cast.stream)["stale"] is False  # no recompute is coming
+
+    board_update(
+        actor=cast.facilitator, kind="activity", object_id=activity["id"], data={"wait_time": 60}
+    )
+    cast.stream.refresh_from_db()
+    assert summary_payload(summary, cast.stream)["stale"] is True
+
+
 @override_settings(CELERY_TASK_ALWAYS_EAGER=True)
 def test_with_eager_tasks_every_committed_edit_leaves_a_fresh_summary(
     cast, django_capture_on_commit_callbacks
