@@ -29,7 +29,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
-from streams.events import encode, publisher, stream_group, user_ref
+from streams.events import encode, stream_group, user_ref
 from streams.kinds import KINDS
 from streams.presence import (
     Coalescer,
@@ -101,7 +101,6 @@ class BoardConsumer(AsyncWebsocketConsumer):
         self.conn = secrets.token_hex(6)
         self.editing: dict[str, Any] | None = None
         self.group = stream_group(self.stream_id)
-        publisher.start()
         self.bucket = TokenBucket(
             rate=_setting("VSM_WS_OP_RATE", 30), burst=_setting("VSM_WS_OP_BURST", 60)
         )
