@@ -30,7 +30,10 @@ def need(condition: bool, what: str) -> None:
         return
     if IN_CI:
         pytest.fail(f"{what} is required under CI but is not available")
-    pytest.skip(f"{what} is not available")
+    pytest.skip(
+        f"{what} is not available on this machine: start it (see README, 'make test') "
+        "to run this test; under CI=true it fails instead"
+    )
 
 
 def _reachable(url: str, default_port: int) -> bool:

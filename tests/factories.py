@@ -7,6 +7,8 @@ from django.contrib.auth import get_user_model
 from streams.models import Activity, Countermeasure, Link, Note, ValueStream, Vote, Waste
 from workshops.models import Invitation, Membership, Role, Workshop
 
+PASSWORD = "pw-secret-123"  # every UserFactory user signs in with it
+
 
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -15,7 +17,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     first_name = factory.Faker("first_name")
-    password = factory.django.Password("pw-secret-123")
+    password = factory.django.Password(PASSWORD)
 
 
 class WorkshopFactory(factory.django.DjangoModelFactory):

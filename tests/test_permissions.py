@@ -18,6 +18,7 @@ from metrics.api import urls as metrics_api_urls
 from streams.api import urls as stream_api_urls
 from streams.models import ValueStream
 from tests.factories import (
+    PASSWORD,
     ActivityFactory,
     CountermeasureFactory,
     InvitationFactory,
@@ -256,7 +257,7 @@ def test_matrix_covers_every_api_endpoint():
 def test_any_user_exchanges_their_own_password_for_a_token(cast, client_for, role):
     response = client_for(None).post(
         "/api/auth/token/",
-        {"username": cast.user(role).username, "password": "pw-secret-123"},
+        {"username": cast.user(role).username, "password": PASSWORD},
         format="json",
     )
     assert response.status_code == 200 and set(response.data) == {"token"}

@@ -8,10 +8,9 @@ from django.db import connection
 from playwright.sync_api import expect
 
 from streams.models import Note
+from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "pw-secret-123"  # tests.factories.UserFactory's
 
 
 def test_note_created_in_one_browser_appears_in_the_other_and_a_move_follows(

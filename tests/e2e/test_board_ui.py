@@ -11,11 +11,10 @@ from typing import Any
 import pytest
 
 from streams.models import Activity, Link, Note, Vote
-from tests.factories import ActivityFactory, WasteFactory
+from tests.factories import PASSWORD, ActivityFactory, WasteFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PASSWORD = "pw-secret-123"  # tests.factories.UserFactory's
 XSS = "<img src=x onerror=alert(1)>"
 
 

@@ -24,6 +24,7 @@ from playwright.sync_api import expect
 
 from streams.models import Activity, Countermeasure, Link, Note, Op, ValueStream, Vote, Waste
 from tests.factories import (
+    PASSWORD,
     ActivityFactory,
     CountermeasureFactory,
     InvitationFactory,
@@ -36,8 +37,6 @@ from tests.stack.worker import celery_worker
 from workshops.models import Invitation, Membership, Workshop
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "pw-secret-123"  # tests.factories.UserFactory's
 
 
 @dataclass

@@ -16,6 +16,7 @@ from django.db import connection
 from playwright.sync_api import expect
 
 from tests.factories import (
+    PASSWORD,
     ActivityFactory,
     CountermeasureFactory,
     InvitationFactory,
@@ -27,7 +28,6 @@ from tests.factories import (
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "pw-secret-123"  # tests.factories.UserFactory's
 ALERT = "<img src=x onerror=alert(1)>"
 BREAKOUT = '"><script>alert(1)</script>'
 FLAG = '<img src=x onerror="window.__pwned=1">'

@@ -16,12 +16,11 @@ from metrics.models import FlowSummary
 from metrics.services import summary_recompute, summary_request
 from streams.models import ValueStream
 from streams.services import board_update
-from tests.factories import ActivityFactory
+from tests.factories import PASSWORD, ActivityFactory
 from tests.stack.worker import celery_worker
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "pw-secret-123"  # tests.factories.UserFactory's
 HOUR = 3600
 
 

@@ -11,12 +11,17 @@ import pytest
 from playwright.sync_api import expect
 from rest_framework.authtoken.models import Token
 
-from tests.factories import ActivityFactory, CountermeasureFactory, LinkFactory, WasteFactory
+from tests.factories import (
+    PASSWORD,
+    ActivityFactory,
+    CountermeasureFactory,
+    LinkFactory,
+    WasteFactory,
+)
 from tests.stack.worker import celery_worker
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "pw-secret-123"
 HOUR = 3600
 XSS = "<img src=x onerror=alert(1)>"
 

@@ -11,6 +11,7 @@ from django.urls import resolve
 
 from streams.models import Activity, Countermeasure, Note, Op, ValueStream, Vote, Waste
 from tests.factories import (
+    PASSWORD,
     ActivityFactory,
     CountermeasureFactory,
     InvitationFactory,
@@ -136,7 +137,7 @@ def test_a_token_from_the_token_endpoint_authenticates_later_requests(cast):
     client = Client()
     response = client.post(
         "/api/auth/token/",
-        {"username": cast.participant.username, "password": "pw-secret-123"},
+        {"username": cast.participant.username, "password": PASSWORD},
         content_type="application/json",
     )
     assert response.status_code == 200 and list(response.json()) == ["token"]
@@ -154,12 +155,12 @@ def test_a_token_from_the_token_endpoint_authenticates_later_requests(cast):
     "body",
     [
         {"username": "participant-x", "password": "wrong"},
-        {"username": "nobody", "password": "pw-secret-123"},
+        {"username": "nobody", "password": PASSWORD},
         {"username": "", "password": ""},
         {"username": "participant-x"},
         {"username": ["a"], "password": {"b": 1}},
         [],
-        ["participant-x", "pw-secret-123"],
+        ["participant-x", PASSWORD],
         "participant-x",
     ],
 )
