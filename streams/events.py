@@ -13,9 +13,10 @@ forwarded as it is.
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -23,7 +24,16 @@ from django.db import transaction
 
 from streams.models import Op
 
+if TYPE_CHECKING:
+    from streams.hub import Publisher
+
 logger = logging.getLogger(__name__)
+
+#: The publisher of the event loop a board socket runs on (set by the socket, streams.hub);
+#: database work done for the socket runs in a thread with a copy of the socket's context.
+current_publisher: contextvars.ContextVar[Publisher | None] = contextvars.ContextVar(
+    "current_publisher", default=None
+)
 
 BOARD_FRAME = "board.frame"
 
@@ -73,6 +83,12 @@ def board_message(frame: dict[str, Any]) -> dict[str, Any]:
 
 
 def group_send(stream_id: int, message: dict[str, Any]) -> None:
+    """Sends to the board's group: queued for the event loop's publisher when called for a
+    board socket (the database thread must not wait), made at once anywhere else."""
+    publisher = current_publisher.get()
+    if publisher is not None:
+        publisher.publish_threadsafe(stream_group(stream_id), message)
+        return
     layer = get_channel_layer()
     if layer is not None:
         async_to_sync(layer.group_send)(stream_group(stream_id), message)

@@ -241,7 +241,7 @@ class Op(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["stream", "seq"], name="one_op_per_seq"),
         ]
-        # A re-sent op is found by its client id (streams.replay.op_applied_get).
+        # A re-sent op is found by its client id (streams.services.board.stream_lock_for_edit).
         indexes = [models.Index(fields=["stream", "client_id"], name="op_by_client_id")]
 
     def __str__(self) -> str:

@@ -2,8 +2,8 @@
 travels the channel layer only, is never written to the database and has no seq.
 
 Every socket keeps its own presence (`conn`, user, the object being edited) and announces it
-to the board's group; a socket that joins asks the others, who answer it directly, so no
-shared store is needed and several server processes work alike.
+to the board's group; the hub of every process answers a joiner with its sockets
+(streams.hub), so no shared store is needed and several server processes work alike.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ COORDINATE_LIMIT = 1e6
 
 
 def presence_frame(action: str, message: dict[str, Any]) -> dict[str, Any]:
-    """The client frame of a presence message: `join`, `leave`, `cursor` or `editing`."""
+    """The client frame of a presence message: `join`, `leave` or `editing`."""
     frame: dict[str, Any] = {
         "type": "presence",
         "action": action,
@@ -30,11 +30,14 @@ def presence_frame(action: str, message: dict[str, Any]) -> dict[str, Any]:
     if action == "join":
         frame["role"] = message.get("role")
         frame["editing"] = message.get("editing")
-    elif action == "cursor":
-        frame["x"], frame["y"] = message["x"], message["y"]
     elif action == "editing":
         frame["target"] = message.get("target")
     return frame
+
+
+def cursors_frame(cursors: list[dict[str, Any]]) -> dict[str, Any]:
+    """The client frame of a tick's cursors: `[{conn, user, x, y}, ...]`, latest positions."""
+    return {"type": "presence", "action": "cursors", "cursors": cursors}
 
 
 def viewport_clean(value: Any) -> dict[str, float] | None:
@@ -83,40 +86,35 @@ def editing_target_clean(target: Any) -> dict[str, Any] | None:
     return {"kind": kind, "id": object_id}
 
 
-class Coalescer:
-    """Hands values to `send` at most once per `interval` seconds; of the values offered in
-    between only the latest is sent, at the end of the interval (a cursor's last position)."""
+class Throttle:
+    """Runs `action` at most once per `interval` seconds, however often it is poked: at once
+    after a quiet interval, otherwise once at the end of the current one (so whatever `action`
+    reads then, e.g. the latest cursor positions, is sent within one interval)."""
 
     def __init__(
         self,
         *,
         interval: float,
-        send: Callable[[Any], Awaitable[None]],
+        action: Callable[[], Awaitable[None]],
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.interval = interval
-        self._send = send
+        self._action = action
         self._clock = clock
         self._last = -math.inf
-        self._pending: Any = None
         self._task: asyncio.Task[None] | None = None
 
-    async def offer(self, value: Any) -> None:
-        now = self._clock()
-        if self._task is None and now - self._last >= self.interval:
-            self._last = now
-            await self._send(value)
-            return
-        self._pending = value
+    def poke(self) -> None:
         if self._task is None:
-            delay = max(0.0, self._last + self.interval - now)
-            self._task = asyncio.create_task(self._flush_after(delay))
+            delay = max(0.0, self._last + self.interval - self._clock())
+            self._task = asyncio.create_task(self._run_after(delay))
 
-    async def _flush_after(self, delay: float) -> None:
-        await asyncio.sleep(delay)
-        value, self._pending, self._task = self._pending, None, None
+    async def _run_after(self, delay: float) -> None:
+        if delay:
+            await asyncio.sleep(delay)
+        self._task = None
         self._last = self._clock()
-        await self._send(value)
+        await self._action()
 
     def cancel(self) -> None:
         if self._task is not None:

@@ -10,10 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Subquery
 
 from streams.events import applied_frame, board_message, user_ref
-from streams.models import Op, ValueStream
+from streams.models import Op
 from streams.selectors import AnyUser, board_snapshot, stream_get
 
 
@@ -75,23 +74,3 @@ def stream_head(*, user: AnyUser, stream_id: int) -> int:
     """The stream's latest seq; Http404 when the user is (no longer) a member."""
     stream, _ = stream_get(user=user, stream_id=stream_id)
     return stream.seq
-
-
-def op_applied_get(*, stream_id: int, client_id: str, actor: AnyUser) -> Op | None:
-    """The op this actor already sent with `client_id`, among the last `replay_limit()` ops.
-
-    Makes re-sending a pending op after a reconnect idempotent. One indexed query.
-    """
-    if not client_id:
-        return None
-    head = ValueStream.objects.filter(pk=stream_id).values("seq")[:1]
-    return (
-        Op.objects.filter(
-            stream_id=stream_id,
-            seq__gt=Subquery(head) - replay_limit(),
-            client_id=client_id[:64],
-            actor_id=actor.pk,
-        )
-        .order_by("seq")
-        .first()
-    )

@@ -21,6 +21,7 @@ from metrics.services import summary_request
 from streams.events import applied_frame, broadcast_on_commit, user_ref
 from streams.kinds import FLOW_NEUTRAL_OPS, KINDS, LINK, READ_ONLY, VOTE, Kind
 from streams.models import Activity, Link, Op, Vote
+from streams.replay import replay_limit
 from vsm_site.validation import clean_payload
 from workshops.models import Membership
 
@@ -52,27 +53,53 @@ def stream_lock_next_seq(stream_id: int) -> tuple[int, int, bool]:
     return int(row[0]), int(row[1]), bool(row[2])
 
 
+class OpAlreadyApplied(Exception):
+    """The actor already sent this op (same client id): nothing changed, it is at `seq`."""
+
+    def __init__(self, seq: int) -> None:
+        super().__init__(f"Already applied as #{seq}.")
+        self.seq = seq
+
+
 _LOCK_FOR_EDIT = (
-    "UPDATE streams_valuestream SET seq = seq + 1 WHERE id = %s "
+    "UPDATE streams_valuestream SET seq = seq + 1 WHERE id = %(stream)s "
     "RETURNING seq, workshop_id, locked, "
     "(SELECT m.id FROM workshops_membership m "
-    " WHERE m.workshop_id = streams_valuestream.workshop_id AND m.user_id = %s), "
+    " WHERE m.workshop_id = streams_valuestream.workshop_id AND m.user_id = %(user)s), "
     "(SELECT m.role FROM workshops_membership m "
-    " WHERE m.workshop_id = streams_valuestream.workshop_id AND m.user_id = %s)"
+    " WHERE m.workshop_id = streams_valuestream.workshop_id AND m.user_id = %(user)s), "
+    "(SELECT o.seq FROM streams_op o "
+    " WHERE o.stream_id = streams_valuestream.id AND o.client_id = %(client_id)s "
+    " AND o.client_id <> '' AND o.actor_id = %(user)s "
+    " AND o.seq > streams_valuestream.seq - %(window)s ORDER BY o.seq LIMIT 1)"
 )
 
 
-def stream_lock_for_edit(*, actor: AbstractBaseUser, stream_id: int) -> tuple[int, Membership]:
-    """`stream_lock_next_seq` and the actor's membership in one round trip, then the rules:
-    Http404 for an unknown stream or a non-member, PermissionDenied for a viewer, or for a
-    participant while the facilitator has locked the board. Returns (seq, membership)."""
+def stream_lock_for_edit(
+    *, actor: AbstractBaseUser, stream_id: int, client_id: str = ""
+) -> tuple[int, Membership]:
+    """`stream_lock_next_seq`, the actor's membership and the re-send check in one round
+    trip, then the rules: Http404 for an unknown stream or a non-member, OpAlreadyApplied when
+    this actor's op `client_id` is among the last `replay_limit()` ops, PermissionDenied for a
+    viewer, or for a participant while the facilitator has locked the board.
+    Returns (seq, membership)."""
     user_id = actor.pk if getattr(actor, "is_authenticated", False) else None
     with connection.cursor() as cursor:
-        cursor.execute(_LOCK_FOR_EDIT, [stream_id, user_id, user_id])
+        cursor.execute(
+            _LOCK_FOR_EDIT,
+            {
+                "stream": stream_id,
+                "user": user_id,
+                "client_id": client_id[:64],
+                "window": replay_limit(),
+            },
+        )
         row = cursor.fetchone()
     if row is None or row[3] is None:
         raise Http404("No such value stream.")
-    seq, workshop_id, locked, membership_id, role = row
+    seq, workshop_id, locked, membership_id, role, applied_seq = row
+    if applied_seq is not None:
+        raise OpAlreadyApplied(int(applied_seq))
     membership = Membership(pk=membership_id, workshop_id=workshop_id, user_id=user_id, role=role)
     if not membership.can_edit:
         raise PermissionDenied("Viewers cannot change the map.")
@@ -164,7 +191,7 @@ def board_create(
 ) -> Op:
     """Creates one object of `kind` on the stream; emits `<kind>.create` with its JSON."""
     spec = _kind(kind)
-    seq, membership = stream_lock_for_edit(actor=actor, stream_id=stream_id)
+    seq, membership = stream_lock_for_edit(actor=actor, stream_id=stream_id, client_id=client_id)
     fields = clean_payload(spec.spec, data, partial=False, read_only=READ_ONLY)
     _check_references(spec, stream_id, fields)
     extra: dict[str, Any] = {}
@@ -211,7 +238,7 @@ def _change(
         raise ValidationError({"op": [f"A {kind} cannot be changed; delete it and add another."]})
     object_id = _object_id(spec, object_id)
     stream_id = within if within is not None else _object_stream_id(spec, object_id)
-    seq, _ = stream_lock_for_edit(actor=actor, stream_id=stream_id)
+    seq, _ = stream_lock_for_edit(actor=actor, stream_id=stream_id, client_id=client_id)
     rules = spec.spec if allowed is None else {name: spec.spec[name] for name in allowed}
     fields = clean_payload(rules, data, partial=True, read_only=READ_ONLY)
     _check_references(spec, stream_id, fields)
@@ -300,7 +327,7 @@ def board_delete(
     spec = _kind(kind)
     object_id = _object_id(spec, object_id)
     stream_id = within if within is not None else _object_stream_id(spec, object_id)
-    seq, membership = stream_lock_for_edit(actor=actor, stream_id=stream_id)
+    seq, membership = stream_lock_for_edit(actor=actor, stream_id=stream_id, client_id=client_id)
     obj = spec.model._default_manager.filter(pk=object_id, stream_id=stream_id).first()
     if obj is None:
         raise Http404(f"No such {kind}.")

@@ -181,13 +181,16 @@ class CommunicatorClient:
         self.communicator = WebsocketCommunicator(application, path, headers=headers)
         self.replica = BoardReplica()
         self.frames: list[dict[str, Any]] = []
+        self.conn: str | None = None  # this socket's presence id, from its welcome
         OPEN_COMMUNICATORS.append(self)
 
     async def connect(self) -> list[dict[str, Any]]:
         """Connects and reads up to `synced`; returns the frames read (welcome first)."""
         connected, _ = await self.communicator.connect(timeout=5)
         assert connected
-        return await self.until("synced")
+        frames = await self.until("synced")
+        self.conn = frames[0].get("conn")
+        return frames
 
     async def recv(self, timeout: float = 3) -> dict[str, Any]:
         frame = json.loads(await self.communicator.receive_from(timeout))

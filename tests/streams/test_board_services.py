@@ -8,6 +8,7 @@ from django.http import Http404
 
 from streams.models import Activity, Link, Note, Op, Vote
 from streams.services import board_create, board_delete, board_move, board_update, op_apply
+from streams.services.board import OpAlreadyApplied
 from tests.factories import (
     ActivityFactory,
     LinkFactory,
@@ -269,3 +270,51 @@ def test_op_apply_refuses_unknown_kinds_and_actions(cast):
         with pytest.raises(ValidationError):
             op_apply(actor=cast.participant, stream_id=cast.stream.pk, op=op, data={})
     assert not Op.objects.exists()
+
+
+def test_an_op_sent_again_with_its_client_id_is_not_applied_twice(cast, settings):
+    note = op_apply(
+        actor=cast.participant,
+        stream_id=cast.stream.pk,
+        op="note.create",
+        data={"text": "a"},
+        client_id="c-1",
+    )
+    with pytest.raises(OpAlreadyApplied) as already:
+        op_apply(
+            actor=cast.participant,
+            stream_id=cast.stream.pk,
+            op="note.create",
+            data={"text": "a"},
+            client_id="c-1",
+        )
+    assert already.value.seq == note.seq
+    assert Note.objects.filter(stream=cast.stream).count() == 1
+    assert Op.objects.filter(stream=cast.stream).count() == 1
+    cast.stream.refresh_from_db()
+    assert cast.stream.seq == note.seq  # the attempt gave its seq back
+
+    # Another member's op with the same id, and ops without an id, are their own.
+    op_apply(
+        actor=cast.facilitator,
+        stream_id=cast.stream.pk,
+        op="note.create",
+        data={"text": "b"},
+        client_id="c-1",
+    )
+    for _ in range(2):
+        op_apply(
+            actor=cast.participant, stream_id=cast.stream.pk, op="note.create", data={"text": "c"}
+        )
+    assert Note.objects.filter(stream=cast.stream).count() == 4
+
+    # Only the last `VSM_WS_REPLAY_LIMIT` ops are looked at.
+    settings.VSM_WS_REPLAY_LIMIT = 2
+    again = op_apply(
+        actor=cast.participant,
+        stream_id=cast.stream.pk,
+        op="note.move",
+        data={"id": note.data["id"], "x": 5},
+        client_id="c-1",
+    )
+    assert again.seq == 5

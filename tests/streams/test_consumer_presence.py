@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from channels.db import database_sync_to_async
 
+from streams.hub import Outbox
 from streams.models import Op
-from streams.presence import Coalescer
+from streams.presence import Throttle
 from tests.stack.clients import CommunicatorClient, connected
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("socket_tests")]
@@ -48,41 +49,55 @@ async def test_two_tabs_of_one_user_are_two_presences(cast):
     assert first["conn"] != second["conn"]
 
 
-async def test_cursors_are_coalesced_to_twenty_a_second_keeping_the_last(cast):
+async def test_cursors_are_coalesced_to_one_frame_a_tick_keeping_the_last(cast):
     watcher = await connected(cast.facilitator, cast.stream.pk)
-    mover = await connected(cast.participant, cast.stream.pk)
+    first = await connected(cast.participant, cast.stream.pk)
+    second = await connected(cast.participant, cast.stream.pk)
+    await presence(watcher, "join")
     await presence(watcher, "join")
     started = time.monotonic()
-    for step in range(40):  # far faster than 20/s
-        await mover.send({"type": "cursor", "x": step, "y": 2 * step})
-    cursors = []
-    while not cursors or cursors[-1] != (39, 78):
+    for step in range(40):  # far faster than 20/s, from two people at once
+        await first.send({"type": "cursor", "x": step, "y": 2 * step})
+        await second.send({"type": "cursor", "x": -step, "y": -2 * step})
+    frames, latest = 0, {}
+    while sorted(latest.values()) != [(-39, -78), (39, 78)]:
         frame = await watcher.recv()
-        if frame["type"] == "presence" and frame["action"] == "cursor":
-            cursors.append((frame["x"], frame["y"]))
+        if frame["type"] == "presence" and frame["action"] == "cursors":
+            frames += 1
+            conns = [cursor["conn"] for cursor in frame["cursors"]]
+            assert len(conns) == len(set(conns))  # one entry per person per frame
+            latest.update({c["conn"]: (c["x"], c["y"]) for c in frame["cursors"]})
     elapsed = time.monotonic() - started
-    assert len(cursors) <= 1 + 20 * elapsed, (len(cursors), elapsed)
-    assert len(cursors) < 40
-    echoed = []
-    while not await mover.nothing(0.1):
-        echoed.append((await mover.recv()).get("action"))
-    assert "cursor" not in echoed  # no echo of one's own cursor
+    assert frames <= 1 + 20 * elapsed, (frames, elapsed)
+    assert frames < 40
+    seen_by_first = []
+    while not await first.nothing(0.1):
+        frame = await first.recv()
+        if frame.get("action") == "cursors":
+            seen_by_first += [cursor["conn"] for cursor in frame["cursors"]]
+    assert seen_by_first and set(seen_by_first) == set(latest) - {first.conn}  # no echo
 
 
-async def test_coalescer_sends_at_most_once_per_interval():
-    sent: list[int] = []
+async def test_throttle_runs_at_most_once_per_interval():
+    runs: list[float] = []
     now = [0.0]
 
-    async def send(value: int) -> None:
-        sent.append(value)
+    async def action() -> None:
+        runs.append(now[0])
 
-    coalescer = Coalescer(interval=0.05, send=send, clock=lambda: now[0])
-    for value in range(10):
-        await coalescer.offer(value)
-    assert sent == [0]
-    await asyncio.sleep(0.01)  # the pending flush (delay computed from the fake clock: 0.05)
-    await asyncio.sleep(0.06)
-    assert sent == [0, 9]
+    throttle = Throttle(interval=0.05, action=action, clock=lambda: now[0])
+    throttle.poke()
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    assert runs == [0.0]  # at once after a quiet interval
+    now[0] = 0.01
+    for _ in range(10):
+        throttle.poke()
+    await asyncio.sleep(0.01)
+    assert runs == [0.0]  # the rest waits for the end of the interval (0.04 s from now)
+    now[0] = 0.05
+    await asyncio.sleep(0.05)
+    assert runs == [0.0, 0.05]
 
 
 @pytest.mark.parametrize("frame", [{"x": "1", "y": 2}, {"x": 1}, {"x": 1e300, "y": 0}])
@@ -133,3 +148,40 @@ async def test_presence_never_enters_the_op_log(cast):
     await second.close()
     await presence(first, "leave")
     assert await database_sync_to_async(Op.objects.count)() == 0
+
+
+async def test_the_board_group_has_one_member_per_process_not_per_socket(cast):
+    from channels.layers import get_channel_layer
+
+    from streams.events import stream_group
+
+    sockets = [await connected(cast.participant, cast.stream.pk) for _ in range(3)]
+    groups = get_channel_layer().groups
+    assert len(groups[stream_group(cast.stream.pk)]) == 1
+    for socket in sockets:
+        await socket.close()
+    await asyncio.sleep(0.05)
+    assert not groups.get(stream_group(cast.stream.pk))  # the last one out unsubscribes
+
+
+async def test_outbox_writes_in_order_and_gives_up_on_a_reader_that_stopped():
+    written: list[str] = []
+    stuck = asyncio.Event()
+    overflowed: list[bool] = []
+
+    async def send(text: str) -> None:
+        if text == "stall":
+            await stuck.wait()  # a client that stopped reading
+        written.append(text)
+
+    outbox = Outbox(send, on_overflow=lambda: overflowed.append(True), limit=3)
+    for text in ("a", "b", "c"):
+        outbox.push(text)
+    await outbox.flushed()
+    assert written == ["a", "b", "c"]
+    outbox.push("stall")
+    await asyncio.sleep(0)
+    for text in ("1", "2", "3", "4", "5"):
+        outbox.push(text)
+    assert overflowed == [True]  # once, on the fourth frame waiting behind the stalled one
+    outbox.close()

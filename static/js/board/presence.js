@@ -40,7 +40,7 @@ export class Presence {
       this.renderAvatars();
       if (frame.editing) this.#refreshSticky(frame.editing);
     } else if (action === 'leave') this.#leave(conn);
-    else if (action === 'cursor') this.#cursor(conn, frame);
+    else if (action === 'cursors') for (const cursor of frame.cursors || []) this.#cursor(cursor.conn, cursor);
     else if (action === 'editing') {
       const person = this.people.get(conn) || { user: frame.user };
       const before = person.editing;

@@ -1,0 +1,270 @@
+"""Fan-out inside one server process: one hub per board, one writer per socket.
+
+The board's group in the channel layer has one member per server process, the hub's channel,
+not one per socket: a broadcast costs one channel-layer message per process, and the hub hands
+its text (encoded once by the sender) to every socket of the board in this process. Each socket
+has an `Outbox`, so a slow reader delays only itself.
+
+Presence travels the same way. A joiner's hub channel gets one `presence.here` answer per
+process (everyone there at once), and cursors are coalesced per hub: the positions of a tick
+leave as one `presence.cursors` message, and every socket gets one frame per tick per process
+with everybody else's latest position.
+
+`Publisher` takes broadcasts off the database thread: a write committed under a board socket
+queues its message for this event loop's publisher task (in commit order) instead of waiting
+for the channel layer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+import weakref
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+from streams.events import current_publisher, encode, stream_group
+from streams.presence import Throttle, cursors_frame, presence_frame
+
+logger = logging.getLogger(__name__)
+
+CURSOR_TICK = 1 / 20  # one cursor frame per socket per tick per process
+OUTBOX_LIMIT = 10_000  # frames a socket may fall behind before it is closed (it resyncs)
+
+
+class Socket(Protocol):
+    """What a hub needs of a board socket (streams.consumers.BoardConsumer)."""
+
+    conn: str
+    outbox: Outbox
+
+    def take(self, message: dict[str, Any]) -> None: ...
+
+    def presence_state(self) -> dict[str, Any]: ...
+
+
+class Outbox:
+    """The frames waiting for one socket, written in the order they were pushed by one task.
+
+    `push` never waits. A socket more than `limit` frames behind (a client that stopped
+    reading) is given up: `on_overflow` runs once and later pushes are dropped.
+    """
+
+    def __init__(
+        self,
+        send: Callable[[str], Awaitable[None]],
+        *,
+        on_overflow: Callable[[], Any],
+        limit: int = OUTBOX_LIMIT,
+    ) -> None:
+        self._send = send
+        self._on_overflow = on_overflow
+        self._limit = limit
+        self._frames: collections.deque[str] = collections.deque()
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self.overflowed = False
+        self._task = asyncio.create_task(self._write())
+
+    def push(self, text: str) -> None:
+        if self.overflowed:
+            return
+        if len(self._frames) >= self._limit:
+            self.overflowed = True
+            self._frames.clear()
+            self._on_overflow()
+            return
+        self._frames.append(text)
+        self._idle.clear()
+        self._wake.set()
+
+    async def flushed(self) -> None:
+        """Returns once every frame pushed so far has been written."""
+        await self._idle.wait()
+
+    def close(self) -> None:
+        self._task.cancel()
+
+    async def _write(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._frames:
+                await self._send(self._frames.popleft())
+            self._idle.set()
+
+
+class BoardHub:
+    """The board's sockets in this process and its one membership of the board's group."""
+
+    def __init__(self, layer: Any, stream_id: int) -> None:
+        self.layer = layer
+        self.stream_id = stream_id
+        self.group = stream_group(stream_id)
+        self.sockets: dict[str, Socket] = {}
+        self.channel: str | None = None
+        self._lock = asyncio.Lock()
+        self._listener: asyncio.Task[None] | None = None
+        self._cursors: dict[str, dict[str, Any]] = {}
+        self._cursor_throttle = Throttle(interval=CURSOR_TICK, action=self._cursors_publish)
+
+    async def add(self, socket: Socket) -> None:
+        """Subscribes this process to the board on the first socket."""
+        async with self._lock:
+            if self.channel is None:
+                self.channel = await self.layer.new_channel()
+                await self.layer.group_add(self.group, self.channel)
+                self._listener = asyncio.create_task(self._listen(self.channel))
+            self.sockets[socket.conn] = socket
+
+    async def remove(self, socket: Socket) -> None:
+        """Unsubscribes this process when its last socket of the board leaves."""
+        async with self._lock:
+            self.sockets.pop(socket.conn, None)
+            self._cursors.pop(socket.conn, None)
+            if self.sockets or self.channel is None:
+                return
+            channel, self.channel = self.channel, None
+            if self._listener is not None:
+                self._listener.cancel()
+                self._listener = None
+            self._cursor_throttle.cancel()
+            await self.layer.group_discard(self.group, channel)
+            _forget(self)
+
+    async def announce(self, message: dict[str, Any]) -> None:
+        """Sends a presence message to every process on the board (this one included)."""
+        await self.layer.group_send(self.group, message)
+
+    def cursor(self, conn: str, user: dict[str, Any] | None, x: float, y: float) -> None:
+        """A local socket's cursor moved; it leaves with the others of this tick."""
+        self._cursors[conn] = {"conn": conn, "user": user, "x": x, "y": y}
+        self._cursor_throttle.poke()
+
+    async def _cursors_publish(self) -> None:
+        cursors, self._cursors = list(self._cursors.values()), {}
+        if cursors and self.channel is not None:
+            await self.layer.group_send(
+                self.group, {"type": "presence.cursors", "cursors": cursors}
+            )
+
+    # Messages from the channel layer ---------------------------------------------------------
+
+    async def _listen(self, channel: str) -> None:
+        while True:
+            message = await self.layer.receive(channel)
+            try:
+                await self.dispatch(message)
+            except Exception:
+                logger.exception("board hub %s: %s failed", self.stream_id, message.get("type"))
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        kind = message.get("type")
+        if kind == "board.frame":
+            for socket in list(self.sockets.values()):
+                socket.take(message)
+        elif kind == "presence.join":
+            await self._joined(message)
+        elif kind == "presence.here":
+            socket = self.sockets.get(message["to"])
+            if socket is not None:
+                for member in message["members"]:
+                    socket.outbox.push(encode(presence_frame("join", member)))
+        elif kind == "presence.cursors":
+            self._cursors_deliver(message["cursors"])
+        elif kind in ("presence.leave", "presence.editing"):
+            action = kind.partition(".")[2]
+            self._push_others(message["conn"], encode(presence_frame(action, message)))
+        elif kind == "presence.follow":
+            frame = {"type": "follow", "viewport": message["viewport"], "by": message["user"]}
+            self._push_others(message["conn"], encode(frame))
+        else:
+            logger.warning("board hub %s: unknown message %r", self.stream_id, kind)
+
+    async def _joined(self, message: dict[str, Any]) -> None:
+        """Tells this process's sockets about the joiner, and the joiner about them."""
+        joiner = message["conn"]
+        self._push_others(joiner, encode(presence_frame("join", message)))
+        members = [s.presence_state() for conn, s in self.sockets.items() if conn != joiner]
+        if not members:
+            return
+        answer = {"type": "presence.here", "to": joiner, "members": members}
+        if message["reply_to"] == self.channel:
+            await self.dispatch(answer)
+        else:
+            await self.layer.send(message["reply_to"], answer)
+
+    def _push_others(self, conn: str, text: str) -> None:
+        for other, socket in list(self.sockets.items()):
+            if other != conn:
+                socket.outbox.push(text)
+
+    def _cursors_deliver(self, cursors: list[dict[str, Any]]) -> None:
+        """One frame per socket: everyone's cursor but its own."""
+        everyone = encode(cursors_frame(cursors))
+        movers = {cursor["conn"] for cursor in cursors}
+        for conn, socket in list(self.sockets.items()):
+            if conn not in movers:
+                socket.outbox.push(everyone)
+                continue
+            others = [cursor for cursor in cursors if cursor["conn"] != conn]
+            if others:
+                socket.outbox.push(encode(cursors_frame(others)))
+
+
+_hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, BoardHub]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def hub_for(layer: Any, stream_id: int) -> BoardHub:
+    """This event loop's hub of the board (one per process and channel layer)."""
+    hubs = _hubs.setdefault(asyncio.get_running_loop(), {})
+    hub = hubs.get(stream_id)
+    if hub is None or hub.layer is not layer:
+        hub = hubs[stream_id] = BoardHub(layer, stream_id)
+    return hub
+
+
+def _forget(hub: BoardHub) -> None:
+    hubs = _hubs.get(asyncio.get_running_loop(), {})
+    if hubs.get(hub.stream_id) is hub:
+        del hubs[hub.stream_id]
+
+
+class Publisher:
+    """Group sends queued from any thread and made, in that order, by one task of the loop."""
+
+    def __init__(self, layer: Any) -> None:
+        self.layer = layer
+        self.loop = asyncio.get_running_loop()
+        self._queue: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue()
+        self._task = self.loop.create_task(self._run())
+
+    def publish_threadsafe(self, group: str, message: dict[str, Any]) -> None:
+        self.loop.call_soon_threadsafe(self._queue.put_nowait, (group, message))
+
+    async def _run(self) -> None:
+        while True:
+            group, message = await self._queue.get()
+            try:
+                await self.layer.group_send(group, message)
+            except Exception:
+                # Committed already: every socket fills the gap in seq from the op log.
+                logger.exception("board broadcast to %s failed", group)
+
+
+_publishers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Publisher] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def publisher_use(layer: Any) -> None:
+    """Makes this loop's publisher the current one for the calling task and what it starts."""
+    loop = asyncio.get_running_loop()
+    publisher = _publishers.get(loop)
+    if publisher is None or publisher.layer is not layer:
+        publisher = _publishers[loop] = Publisher(layer)
+    current_publisher.set(publisher)
