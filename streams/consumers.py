@@ -126,8 +126,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
         publisher_use(self.channel_layer)
         # Join before reading the log: frames committed meanwhile are held and deduplicated
         # by seq once the sync is delivered.
-        self.hub = hub_for(self.channel_layer, self.stream_id)
-        await self.hub.add(self)
+        self.hub = await hub_for(self.channel_layer, self.stream_id).add(self)
         self.joined = True
         self._push(
             {

@@ -87,7 +87,7 @@ def group_send(stream_id: int, message: dict[str, Any]) -> None:
     board socket (the database thread must not wait), made at once anywhere else."""
     publisher = current_publisher.get()
     if publisher is not None:
-        publisher.publish_threadsafe(stream_group(stream_id), message)
+        publisher.publish_threadsafe(stream_id, message)
         return
     layer = get_channel_layer()
     if layer is not None:

@@ -11,8 +11,9 @@ leave as one `presence.cursors` message, and every socket gets one frame per tic
 with everybody else's latest position.
 
 `Publisher` takes broadcasts off the database thread: a write committed under a board socket
-queues its message for this event loop's publisher task (in commit order) instead of waiting
-for the channel layer.
+is handed to this process's hub of the board at once (on the event loop, in commit order) and
+queued for the channel layer, tagged with this process's `ORIGIN` so that its hub skips the
+copy that comes back; other processes' hubs deliver it as they get it.
 """
 
 from __future__ import annotations
@@ -20,17 +21,20 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
+import os
+import secrets
 import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from streams.events import current_publisher, encode, stream_group
-from streams.presence import Throttle, cursors_frame, presence_frame
+from streams.presence import Throttle, cursors_frame_text, presence_frame
 
 logger = logging.getLogger(__name__)
 
 CURSOR_TICK = 1 / 20  # one cursor frame per socket per tick per process
 OUTBOX_LIMIT = 10_000  # frames a socket may fall behind before it is closed (it resyncs)
+ORIGIN = f"{os.getpid()}.{secrets.token_hex(4)}"  # this process, on the messages it publishes
 
 
 class Socket(Protocol):
@@ -110,14 +114,20 @@ class BoardHub:
         self._cursors: dict[str, dict[str, Any]] = {}
         self._cursor_throttle = Throttle(interval=CURSOR_TICK, action=self._cursors_publish)
 
-    async def add(self, socket: Socket) -> None:
-        """Subscribes this process to the board on the first socket."""
+    async def add(self, socket: Socket) -> BoardHub:
+        """Subscribes this process to the board on the first socket. Returns the hub that took
+        the socket: another one if this hub was given up meanwhile (its last socket left)."""
         async with self._lock:
-            if self.channel is None:
-                self.channel = await self.layer.new_channel()
-                await self.layer.group_add(self.group, self.channel)
-                self._listener = asyncio.create_task(self._listen(self.channel))
-            self.sockets[socket.conn] = socket
+            hubs = _hubs.setdefault(asyncio.get_running_loop(), {})
+            registered = hubs.setdefault(self.stream_id, self)
+            if registered is self:
+                if self.channel is None:
+                    self.channel = await self.layer.new_channel()
+                    await self.layer.group_add(self.group, self.channel)
+                    self._listener = asyncio.create_task(self._listen(self.channel))
+                self.sockets[socket.conn] = socket
+                return self
+        return await registered.add(socket)
 
     async def remove(self, socket: Socket) -> None:
         """Unsubscribes this process when its last socket of the board leaves."""
@@ -146,8 +156,9 @@ class BoardHub:
     async def _cursors_publish(self) -> None:
         cursors, self._cursors = list(self._cursors.values()), {}
         if cursors and self.channel is not None:
+            self._cursors_deliver(cursors)
             await self.layer.group_send(
-                self.group, {"type": "presence.cursors", "cursors": cursors}
+                self.group, {"type": "presence.cursors", "cursors": cursors, "origin": ORIGIN}
             )
 
     # Messages from the channel layer ---------------------------------------------------------
@@ -161,10 +172,11 @@ class BoardHub:
                 logger.exception("board hub %s: %s failed", self.stream_id, message.get("type"))
 
     async def dispatch(self, message: dict[str, Any]) -> None:
+        if message.get("origin") == ORIGIN:
+            return  # delivered here before it was published
         kind = message.get("type")
         if kind == "board.frame":
-            for socket in list(self.sockets.values()):
-                socket.take(message)
+            self.deliver(message)
         elif kind == "presence.join":
             await self._joined(message)
         elif kind == "presence.here":
@@ -196,22 +208,26 @@ class BoardHub:
         else:
             await self.layer.send(message["reply_to"], answer)
 
+    def deliver(self, message: dict[str, Any]) -> None:
+        """Hands a board frame to every socket of the board in this process."""
+        for socket in list(self.sockets.values()):
+            socket.take(message)
+
     def _push_others(self, conn: str, text: str) -> None:
         for other, socket in list(self.sockets.items()):
             if other != conn:
                 socket.outbox.push(text)
 
     def _cursors_deliver(self, cursors: list[dict[str, Any]]) -> None:
-        """One frame per socket: everyone's cursor but its own."""
-        everyone = encode(cursors_frame(cursors))
-        movers = {cursor["conn"] for cursor in cursors}
+        """One frame per socket: everyone's cursor but its own (each entry encoded once)."""
+        entries = {cursor["conn"]: encode(cursor) for cursor in cursors}
+        everyone = cursors_frame_text(entries.values())
         for conn, socket in list(self.sockets.items()):
-            if conn not in movers:
+            if conn not in entries:
                 socket.outbox.push(everyone)
-                continue
-            others = [cursor for cursor in cursors if cursor["conn"] != conn]
-            if others:
-                socket.outbox.push(encode(cursors_frame(others)))
+            elif len(entries) > 1:
+                others = (text for other, text in entries.items() if other != conn)
+                socket.outbox.push(cursors_frame_text(others))
 
 
 _hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, BoardHub]] = (
@@ -243,8 +259,15 @@ class Publisher:
         self._queue: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue()
         self._task = self.loop.create_task(self._run())
 
-    def publish_threadsafe(self, group: str, message: dict[str, Any]) -> None:
-        self.loop.call_soon_threadsafe(self._queue.put_nowait, (group, message))
+    def publish_threadsafe(self, stream_id: int, message: dict[str, Any]) -> None:
+        self.loop.call_soon_threadsafe(self._publish, stream_id, message)
+
+    def _publish(self, stream_id: int, message: dict[str, Any]) -> None:
+        hub = _hubs.get(self.loop, {}).get(stream_id)
+        if hub is not None and hub.channel is not None:
+            hub.deliver(message)
+            message = {**message, "origin": ORIGIN}
+        self._queue.put_nowait((stream_group(stream_id), message))
 
     async def _run(self) -> None:
         while True:

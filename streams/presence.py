@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from streams.kinds import KINDS
@@ -35,9 +35,10 @@ def presence_frame(action: str, message: dict[str, Any]) -> dict[str, Any]:
     return frame
 
 
-def cursors_frame(cursors: list[dict[str, Any]]) -> dict[str, Any]:
-    """The client frame of a tick's cursors: `[{conn, user, x, y}, ...]`, latest positions."""
-    return {"type": "presence", "action": "cursors", "cursors": cursors}
+def cursors_frame_text(entries: Iterable[str]) -> str:
+    """The client frame of a tick's cursors, `{"type": "presence", "action": "cursors",
+    "cursors": [{conn, user, x, y}, ...]}` (latest positions), from the JSON of each entry."""
+    return '{"type":"presence","action":"cursors","cursors":[' + ",".join(entries) + "]}"
 
 
 def viewport_clean(value: Any) -> dict[str, float] | None:
