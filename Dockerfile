@@ -10,4 +10,4 @@ RUN pip install --no-cache-dir -e .
 COPY . .
 RUN DJANGO_SECRET_KEY=build python manage.py collectstatic --noinput
 EXPOSE 8000
-CMD ["uvicorn", "vsm_site.asgi:application", "--host", "0.0.0.0", "--port", "8000"]
+CMD ["uvicorn", "vsm_site.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--ws", "websockets-sansio", "--ws-max-size", "1048576"]

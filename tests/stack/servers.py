@@ -128,6 +128,8 @@ def spawn_asgi_server(*, database_url: str, env: dict[str, str] | None = None) -
                 "127.0.0.1",
                 "--port",
                 str(port),
+                "--ws",
+                "websockets-sansio",
                 "--ws-max-size",
                 str(1024 * 1024),
                 "--lifespan",
