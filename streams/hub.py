@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import logging
 import os
 import secrets
@@ -34,6 +35,7 @@ logger = logging.getLogger(__name__)
 
 CURSOR_TICK = 1 / 20  # one cursor frame per socket per tick per process
 OUTBOX_LIMIT = 10_000  # frames a socket may fall behind before it is closed (it resyncs)
+RETRY_SECONDS = 1.0  # between attempts to receive when the channel layer fails
 ORIGIN = f"{os.getpid()}.{secrets.token_hex(4)}"  # this process, on the messages it publishes
 
 
@@ -164,8 +166,21 @@ class BoardHub:
     # Messages from the channel layer ---------------------------------------------------------
 
     async def _listen(self, channel: str) -> None:
+        """Dispatches what the board's group sends this process, for as long as it has sockets.
+
+        When the channel layer fails (Redis restarting, say), it tries again every
+        `RETRY_SECONDS` and joins the group again; meanwhile local ops still reach local
+        sockets, and each socket's heartbeat fills what it missed from the op log.
+        """
         while True:
-            message = await self.layer.receive(channel)
+            try:
+                message = await self.layer.receive(channel)
+            except Exception:
+                logger.exception("board hub %s: the channel layer failed", self.stream_id)
+                await asyncio.sleep(RETRY_SECONDS)
+                with contextlib.suppress(Exception):
+                    await self.layer.group_add(self.group, channel)
+                continue
             try:
                 await self.dispatch(message)
             except Exception:

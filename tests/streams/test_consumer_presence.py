@@ -185,3 +185,41 @@ async def test_outbox_writes_in_order_and_gives_up_on_a_reader_that_stopped():
         outbox.push(text)
     assert overflowed == [True]  # once, on the fourth frame waiting behind the stalled one
     outbox.close()
+
+
+async def test_a_hub_survives_a_failing_channel_layer_and_joins_the_group_again(monkeypatch):
+    from channels.layers import InMemoryChannelLayer
+
+    from streams import hub as hubs
+
+    class Flaky(InMemoryChannelLayer):
+        failures = 1
+
+        async def receive(self, channel: str) -> dict[str, Any]:
+            if self.failures:
+                self.failures -= 1
+                self.groups.clear()  # a Redis restart loses the group
+                raise ConnectionError("Redis is restarting")
+            return await super().receive(channel)
+
+    class Socket:
+        conn = "s1"
+
+        def __init__(self) -> None:
+            self.taken: list[dict[str, Any]] = []
+
+        def take(self, message: dict[str, Any]) -> None:
+            self.taken.append(message)
+
+    monkeypatch.setattr(hubs, "RETRY_SECONDS", 0.01)
+    layer = Flaky()
+    socket = Socket()
+    hub = await hubs.hub_for(layer, 99).add(socket)
+    await asyncio.sleep(0.05)  # the failure, the pause, and the group joined again
+    await layer.group_send(hub.group, {"type": "board.frame", "text": "{}"})
+    for _ in range(100):
+        if socket.taken:
+            break
+        await asyncio.sleep(0.01)
+    assert socket.taken == [{"type": "board.frame", "text": "{}"}]
+    await hub.remove(socket)
