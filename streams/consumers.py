@@ -40,7 +40,7 @@ from streams.presence import cursor_clean, editing_target_clean, viewport_clean
 from streams.ratelimit import TokenBucket
 from streams.replay import board_sync, stream_head
 from streams.selectors import stream_get
-from streams.services.board import ACTIONS, OpAlreadyApplied, op_apply
+from streams.services.board import ACTIONS, OpAlreadyApplied, OpRequest
 
 logger = logging.getLogger(__name__)
 
@@ -62,18 +62,6 @@ def _utf8_size(text: str) -> int:
     if len(text) > CLOSE_FRAME_BYTES:
         return len(text)  # at least that many bytes; no need to encode it
     return len(text.encode("utf-8", "surrogatepass"))
-
-
-def _op_submit(
-    *, user: Any, stream_id: int, client_id: str, op: str, data: Any
-) -> tuple[int, bool]:
-    """Applies the op unless this user already did with this id: (seq, was_duplicate)."""
-    try:
-        return op_apply(
-            actor=user, stream_id=stream_id, op=op, data=data, client_id=client_id
-        ).seq, False
-    except OpAlreadyApplied as already:
-        return already.seq, True
 
 
 def _error_detail(exc: ValidationError) -> tuple[str, dict[str, list[str]] | None]:
@@ -244,9 +232,15 @@ class BoardConsumer(AsyncWebsocketConsumer):
             self._reject(client_id, "invalid", "data: Expected an object.")
             return
         try:
-            seq, duplicate = await database_sync_to_async(_op_submit)(
-                user=self.user, stream_id=self.stream_id, client_id=client_id, op=op, data=data
+            applied = await self.hub.submit(
+                OpRequest(actor=self.user, op=op, data=data, client_id=client_id)
             )
+        except OpAlreadyApplied as already:
+            if already.seq > self.seq:
+                await self._resync(since=self.seq)  # its applied frame (with the id) comes now
+            else:
+                self._push({"type": "ack", "id": client_id, "seq": already.seq})
+            return
         except ValidationError as exc:
             detail, errors = _error_detail(exc)
             self._reject(client_id, "invalid", detail, errors=errors)
@@ -257,14 +251,9 @@ class BoardConsumer(AsyncWebsocketConsumer):
         except Http404 as exc:
             self._reject(client_id, "not_found", str(exc) or "No such object.")
             return
-        if not duplicate:
-            # The ack is the `applied` frame, which reaches this socket through the hub like
-            # everyone else's, in seq order; later answers wait for it.
-            await self._until_delivered(seq)
-        elif seq > self.seq:
-            await self._resync(since=self.seq)  # its applied frame (with the id) comes now
-        else:
-            self._push({"type": "ack", "id": client_id, "seq": seq})
+        # The ack is the `applied` frame, which reaches this socket through the hub like
+        # everyone else's, in seq order; later answers wait for it.
+        await self._until_delivered(applied.seq)
 
     async def _editing(self, frame: dict[str, Any]) -> None:
         if not self.can_edit:

@@ -1,4 +1,8 @@
-"""Fan-out inside one server process: one hub per board, one writer per socket.
+"""One hub per board per server process: its ops' writer, and the fan-out to its sockets.
+
+Ops the board's sockets send are applied by the hub's writer, in batches: those that arrived
+while the previous batch was in the database share one transaction (streams.services.board
+`ops_apply`), so a busy board pays for one lock and one commit per batch, not per op.
 
 The board's group in the channel layer has one member per server process, the hub's channel,
 not one per socket: a broadcast costs one channel-layer message per process, and the hub hands
@@ -28,13 +32,19 @@ import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
+from channels.db import database_sync_to_async
+
 from streams.events import current_publisher, encode, stream_group
+from streams.models import Op
 from streams.presence import Throttle, cursors_frame_text, presence_frame
+from streams.services.board import OpRequest, ops_apply
 
 logger = logging.getLogger(__name__)
 
 CURSOR_TICK = 1 / 20  # one cursor frame per socket per tick per process
 OUTBOX_LIMIT = 10_000  # frames a socket may fall behind before it is closed (it resyncs)
+BOARD_FRAMES = "board.frames"  # several board.frame messages in one channel-layer message
+MAX_BATCH = 100  # ops applied in one transaction at most
 RETRY_SECONDS = 1.0  # between attempts to receive when the channel layer fails
 ORIGIN = f"{os.getpid()}.{secrets.token_hex(4)}"  # this process, on the messages it publishes
 
@@ -115,6 +125,8 @@ class BoardHub:
         self._listener: asyncio.Task[None] | None = None
         self._cursors: dict[str, dict[str, Any]] = {}
         self._cursor_throttle = Throttle(interval=CURSOR_TICK, action=self._cursors_publish)
+        self._ops: list[tuple[OpRequest, asyncio.Future[Op]]] = []
+        self._writer: asyncio.Task[None] | None = None
 
     async def add(self, socket: Socket) -> BoardHub:
         """Subscribes this process to the board on the first socket. Returns the hub that took
@@ -145,6 +157,34 @@ class BoardHub:
             self._cursor_throttle.cancel()
             await self.layer.group_discard(self.group, channel)
             _forget(self)
+
+    async def submit(self, request: OpRequest) -> Op:
+        """Applies the op with the others sent meanwhile; returns its Op, or raises what
+        rejected it (streams.services.board.REJECTIONS, OpAlreadyApplied)."""
+        future: asyncio.Future[Op] = asyncio.get_running_loop().create_future()
+        self._ops.append((request, future))
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._write_ops())
+        return await future
+
+    async def _write_ops(self) -> None:
+        while self._ops:
+            batch, self._ops = self._ops[:MAX_BATCH], self._ops[MAX_BATCH:]
+            try:
+                results = await database_sync_to_async(ops_apply)(
+                    stream_id=self.stream_id, requests=[request for request, _ in batch]
+                )
+            except Exception as exc:
+                logger.exception("board hub %s: %s ops failed", self.stream_id, len(batch))
+                results = [exc] * len(batch)
+            for (_, future), result in zip(batch, results, strict=True):
+                if future.done():  # its socket is gone
+                    continue
+                if isinstance(result, Exception):
+                    future.set_exception(result)
+                else:
+                    future.set_result(result)
+        self._writer = None
 
     async def announce(self, message: dict[str, Any]) -> None:
         """Sends a presence message to every process on the board (this one included)."""
@@ -192,6 +232,9 @@ class BoardHub:
         kind = message.get("type")
         if kind == "board.frame":
             self.deliver(message)
+        elif kind == BOARD_FRAMES:
+            for frame in message["messages"]:
+                self.deliver(frame)
         elif kind == "presence.join":
             await self._joined(message)
         elif kind == "presence.here":
@@ -266,12 +309,17 @@ def _forget(hub: BoardHub) -> None:
 
 
 class Publisher:
-    """Group sends queued from any thread and made, in that order, by one task of the loop."""
+    """Group sends queued from any thread and made, in that order, by one task of the loop.
+
+    What queued up for one board while the previous send was on its way leaves as one
+    `board.frames` message (a batch of ops, say): one channel-layer send, not one per op.
+    """
 
     def __init__(self, layer: Any) -> None:
         self.layer = layer
         self.loop = asyncio.get_running_loop()
-        self._queue: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue()
+        self._queue: collections.deque[tuple[int, str | None, dict[str, Any]]] = collections.deque()
+        self._wake = asyncio.Event()
         self._task = self.loop.create_task(self._run())
 
     def publish_threadsafe(self, stream_id: int, message: dict[str, Any]) -> None:
@@ -279,19 +327,34 @@ class Publisher:
 
     def _publish(self, stream_id: int, message: dict[str, Any]) -> None:
         hub = _hubs.get(self.loop, {}).get(stream_id)
+        origin = None
         if hub is not None and hub.channel is not None:
             hub.deliver(message)
-            message = {**message, "origin": ORIGIN}
-        self._queue.put_nowait((stream_group(stream_id), message))
+            origin = ORIGIN
+        self._queue.append((stream_id, origin, message))
+        self._wake.set()
 
     async def _run(self) -> None:
         while True:
-            group, message = await self._queue.get()
-            try:
-                await self.layer.group_send(group, message)
-            except Exception:
-                # Committed already: every socket fills the gap in seq from the op log.
-                logger.exception("board broadcast to %s failed", group)
+            await self._wake.wait()
+            self._wake.clear()
+            while self._queue:
+                stream_id, origin, first = self._queue.popleft()
+                messages = [first]
+                while self._queue and self._queue[0][:2] == (stream_id, origin):
+                    messages.append(self._queue.popleft()[2])
+                message = (
+                    messages[0]
+                    if len(messages) == 1
+                    else {"type": BOARD_FRAMES, "messages": messages}
+                )
+                if origin is not None:
+                    message = {**message, "origin": origin}
+                try:
+                    await self.layer.group_send(stream_group(stream_id), message)
+                except Exception:
+                    # Committed already: every socket fills the gap in seq from the op log.
+                    logger.exception("board broadcast to stream %s failed", stream_id)
 
 
 _publishers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Publisher] = (

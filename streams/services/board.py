@@ -5,16 +5,25 @@ row-locks the stream so ops of one stream are applied one at a time in `seq` ord
 (2) authorises the actor, (3) validates and writes, (4) records the op, and (5) registers the
 `applied` broadcast for after commit. Updates set only the fields sent, so concurrent edits of
 one object resolve per field, last writer (in server order) wins.
+
+`ops_apply` is group commit for the board sockets: several ops of one stream share one
+transaction, one row lock and one commit, and each still gets the next seq only if it is
+applied. The rules and writes are the same functions.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import contextvars
+import functools
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, models, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.http import Http404
 
 from metrics.services import summary_request
@@ -25,7 +34,12 @@ from streams.replay import replay_limit
 from vsm_site.validation import clean_payload
 from workshops.models import Membership
 
+logger = logging.getLogger(__name__)
+
 ACTIONS = ("create", "update", "move", "delete")
+#: What a rejected op raises; anything else is a failure of the server or the database.
+REJECTIONS = (ValidationError, PermissionDenied, Http404)
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _kind(name: str) -> Kind:
@@ -82,8 +96,11 @@ def stream_lock_for_edit(
     trip, then the rules: Http404 for an unknown stream or a non-member, OpAlreadyApplied when
     this actor's op `client_id` is among the last `replay_limit()` ops, PermissionDenied for a
     viewer, or for a participant while the facilitator has locked the board.
-    Returns (seq, membership)."""
-    user_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    Returns (seq, membership). Inside `ops_apply`, the batch holds the lock already."""
+    batch = _batch.get()
+    if batch is not None:
+        return batch.lock_for_edit(actor=actor, stream_id=stream_id, client_id=client_id)
+    user_id = _user_id(actor)
     with connection.cursor() as cursor:
         cursor.execute(
             _LOCK_FOR_EDIT,
@@ -101,20 +118,129 @@ def stream_lock_for_edit(
     if applied_seq is not None:
         raise OpAlreadyApplied(int(applied_seq))
     membership = Membership(pk=membership_id, workshop_id=workshop_id, user_id=user_id, role=role)
+    _may_edit(membership, locked=locked)
+    return int(seq), membership
+
+
+def _may_edit(membership: Membership, *, locked: bool) -> None:
     if not membership.can_edit:
         raise PermissionDenied("Viewers cannot change the map.")
     if locked and not membership.is_facilitator:
         raise PermissionDenied("The facilitator has locked the board.")
-    return int(seq), membership
+
+
+@dataclass
+class _Batch:
+    """What `ops_apply` holds for its ops: the stream's row lock, the last seq given out, the
+    members who send, the ops they applied already, and the op-log rows still to write."""
+
+    stream_id: int
+    seq: int
+    workshop_id: int
+    locked: bool
+    members: dict[Any, tuple[int, str]] = field(default_factory=dict)
+    applied: dict[tuple[Any, str], int] = field(default_factory=dict)
+    records: list[Op] = field(default_factory=list)
+
+    @classmethod
+    def start(cls, stream_id: int, requests: list[OpRequest]) -> _Batch | None:
+        """Locks the stream and reads everything the rules need, in three queries; None
+        for an unknown stream."""
+        users = list({_user_id(request.actor) for request in requests} - {None})
+        client_ids = list({request.client_id[:64] for request in requests} - {""})
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE streams_valuestream SET seq = seq WHERE id = %s "
+                "RETURNING seq, workshop_id, locked",
+                [stream_id],
+            )
+            row = cursor.fetchone()
+            if row is None:
+                return None
+            batch = cls(stream_id=stream_id, seq=row[0], workshop_id=row[1], locked=row[2])
+            cursor.execute(
+                "SELECT user_id, id, role FROM workshops_membership "
+                "WHERE workshop_id = %s AND user_id = ANY(%s)",
+                [batch.workshop_id, users],
+            )
+            batch.members = {user: (pk, role) for user, pk, role in cursor.fetchall()}
+            if client_ids:
+                cursor.execute(
+                    "SELECT actor_id, client_id, seq FROM streams_op WHERE stream_id = %s "
+                    "AND client_id = ANY(%s) AND seq > %s ORDER BY seq DESC",
+                    [stream_id, client_ids, batch.seq - replay_limit()],
+                )
+                batch.applied = {(actor, cid): seq for actor, cid, seq in cursor.fetchall()}
+        return batch
+
+    def lock_for_edit(
+        self, *, actor: AbstractBaseUser, stream_id: int, client_id: str
+    ) -> tuple[int, Membership]:
+        """`stream_lock_for_edit` within the batch: the seq after the last applied op."""
+        user_id = _user_id(actor)
+        if stream_id != self.stream_id or user_id not in self.members:
+            raise Http404("No such value stream.")
+        applied = self.applied.get((user_id, client_id[:64])) if client_id else None
+        if applied is not None:
+            raise OpAlreadyApplied(applied)
+        membership_id, role = self.members[user_id]
+        membership = Membership(
+            pk=membership_id, workshop_id=self.workshop_id, user_id=user_id, role=role
+        )
+        _may_edit(membership, locked=self.locked)
+        return self.seq + 1, membership
+
+    def record(self, op: Op) -> None:
+        """Takes the op's seq; its log row is written with the others by `finish`."""
+        self.seq = op.seq
+        self.records.append(op)
+        if op.client_id:
+            self.applied[(op.actor_id, op.client_id)] = op.seq
+
+    def finish(self) -> None:
+        if self.records:
+            Op.objects.bulk_create(self.records)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "UPDATE streams_valuestream SET seq = %s WHERE id = %s",
+                    [self.seq, self.stream_id],
+                )
+
+
+def _user_id(actor: Any) -> Any:
+    return actor.pk if getattr(actor, "is_authenticated", False) else None
+
+
+_batch: contextvars.ContextVar[_Batch | None] = contextvars.ContextVar("_batch", default=None)
+
+
+def op_transaction(func: F) -> F:
+    """`transaction.atomic` around one board write, unless it runs in `ops_apply`, whose
+    transaction it shares: its rules raise before it writes, so a rejected op leaves
+    the batch's transaction as it found it."""
+
+    @functools.wraps(func)
+    def write(*args: Any, **kwargs: Any) -> Any:
+        if _batch.get() is not None:
+            return func(*args, **kwargs)
+        with transaction.atomic():
+            return func(*args, **kwargs)
+
+    return write  # type: ignore[return-value]
 
 
 def op_record(
     *, stream_id: int, seq: int, actor: AbstractBaseUser | None, op: str, data: Any, client_id: str
 ) -> Op:
     """Writes the op-log row and registers its `applied` broadcast for after commit."""
-    record = Op.objects.create(
-        stream_id=stream_id, seq=seq, op=op, data=data, actor=actor, client_id=client_id[:64]
-    )
+    fields = {"stream_id": stream_id, "seq": seq, "op": op, "data": data}
+    fields.update(actor=actor, client_id=client_id[:64])
+    batch = _batch.get()
+    if batch is None:
+        record = Op.objects.create(**fields)
+    else:
+        record = Op(**fields)
+        batch.record(record)
     broadcast_on_commit(stream_id, applied_frame(record, by=user_ref(actor)))
     if not op.startswith(FLOW_NEUTRAL_OPS):
         transaction.on_commit(lambda: summary_request(stream_id=stream_id))
@@ -185,7 +311,7 @@ def _check_vote_budget(stream_id: int, membership: Membership) -> None:
         raise ValidationError({"waste": [f"You have used all {budget} of your dots."]})
 
 
-@transaction.atomic
+@op_transaction
 def board_create(
     *, actor: AbstractBaseUser, kind: str, stream_id: int, data: Any, client_id: str = ""
 ) -> Op:
@@ -260,7 +386,7 @@ def _change(
     )
 
 
-@transaction.atomic
+@op_transaction
 def board_update(
     *,
     actor: AbstractBaseUser,
@@ -285,7 +411,7 @@ def board_update(
     )
 
 
-@transaction.atomic
+@op_transaction
 def board_move(
     *,
     actor: AbstractBaseUser,
@@ -311,7 +437,7 @@ def board_move(
     )
 
 
-@transaction.atomic
+@op_transaction
 def board_delete(
     *,
     actor: AbstractBaseUser,
@@ -380,3 +506,64 @@ def op_apply(
         client_id=client_id,
         within=stream_id,
     )
+
+
+@dataclass(frozen=True)
+class OpRequest:
+    """One op a board socket sends: `"<kind>.<action>"`, its data and the client's id."""
+
+    actor: AbstractBaseUser
+    op: Any
+    data: Any
+    client_id: str = ""
+
+
+def ops_apply(*, stream_id: int, requests: list[OpRequest]) -> list[Op | Exception]:
+    """Applies ops to one stream in one transaction, in order (group commit).
+
+    Returns, per request, its Op or the exception that stopped it: a rejection (one of
+    `REJECTIONS`, or OpAlreadyApplied), or a failure. Nothing of a rejected op is written, and
+    it takes no seq. Should the database fail midway, the batch is rolled back and every op is
+    applied in a transaction of its own, so one broken op never costs the others.
+    """
+    if len(requests) == 1:
+        return [_apply_alone(stream_id, requests[0])]
+    try:
+        with transaction.atomic():
+            batch = _Batch.start(stream_id, requests)
+            if batch is None:
+                return [Http404("No such value stream.") for _ in requests]
+            token = _batch.set(batch)
+            try:
+                results = [_apply(stream_id, request) for request in requests]
+            finally:
+                _batch.reset(token)
+            batch.finish()
+            return results
+    except DatabaseError:
+        logger.exception(
+            "stream %s: a batch of %s ops failed; one by one", stream_id, len(requests)
+        )
+        return [_apply_alone(stream_id, request) for request in requests]
+
+
+def _apply_alone(stream_id: int, request: OpRequest) -> Op | Exception:
+    """`_apply` in a transaction of its own; a failure is returned, for this op alone."""
+    try:
+        return _apply(stream_id, request)
+    except Exception as failure:
+        logger.exception("stream %s: %s failed", stream_id, request.op)
+        return failure
+
+
+def _apply(stream_id: int, request: OpRequest) -> Op | Exception:
+    try:
+        return op_apply(
+            actor=request.actor,
+            stream_id=stream_id,
+            op=request.op,
+            data=request.data,
+            client_id=request.client_id,
+        )
+    except (*REJECTIONS, OpAlreadyApplied) as rejection:
+        return rejection

@@ -1,14 +1,17 @@
 """Rules of the board services: op log, seq, validation and authorisation."""
 
 import math
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError, connection
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 
 from streams.models import Activity, Link, Note, Op, Vote
 from streams.services import board_create, board_delete, board_move, board_update, op_apply
-from streams.services.board import OpAlreadyApplied
+from streams.services.board import OpAlreadyApplied, OpRequest, ops_apply
 from tests.factories import (
     ActivityFactory,
     LinkFactory,
@@ -318,3 +321,60 @@ def test_an_op_sent_again_with_its_client_id_is_not_applied_twice(cast, settings
         client_id="c-1",
     )
     assert again.seq == 5
+
+
+def test_a_batch_shares_one_lock_and_gives_seqs_only_to_applied_ops(cast):
+    note = op_apply(
+        actor=cast.participant, stream_id=cast.stream.pk, op="note.create", data={"text": "a"}
+    )
+    requests = [
+        OpRequest(cast.participant, "note.move", {"id": note.data["id"], "x": 5}, "m1"),
+        OpRequest(cast.participant, "note.update", {"id": note.data["id"], "colour": "red"}),
+        OpRequest(cast.participant, "note.update", {"id": 10**9, "text": "b"}),
+        OpRequest(cast.viewer, "note.create", {"text": "c"}),
+        OpRequest(cast.facilitator, "note.create", {"text": "d"}, "c1"),
+        OpRequest(cast.participant, "note.move", {"id": note.data["id"], "x": 6}, "m1"),
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        results = ops_apply(stream_id=cast.stream.pk, requests=requests)
+    kinds = [type(result).__name__ for result in results]
+    assert kinds == [
+        "Op",
+        "ValidationError",
+        "Http404",
+        "PermissionDenied",
+        "Op",
+        "OpAlreadyApplied",
+    ]
+    assert [results[0].seq, results[4].seq, results[5].seq] == [2, 3, 2]
+    assert list(Op.objects.filter(stream=cast.stream).values_list("seq", flat=True)) == [1, 2, 3]
+    cast.stream.refresh_from_db()
+    assert cast.stream.seq == 3
+    stream_writes = [
+        q for q in queries.captured_queries if "UPDATE streams_valuestream" in q["sql"]
+    ]
+    assert len(stream_writes) == 2  # the lock, and the seq the batch ends at
+
+
+def test_a_batch_the_database_fails_is_applied_op_by_op(cast, monkeypatch):
+    save = Note.save
+
+    def save_or_fail(self: Note, *args: Any, **kwargs: Any) -> None:
+        if self.text == "boom":
+            raise DatabaseError("the disk is full")
+        save(self, *args, **kwargs)
+
+    monkeypatch.setattr(Note, "save", save_or_fail)
+    results = ops_apply(
+        stream_id=cast.stream.pk,
+        requests=[
+            OpRequest(cast.participant, "note.create", {"text": text})
+            for text in ("a", "boom", "b")
+        ],
+    )
+    assert isinstance(results[1], DatabaseError)
+    assert [results[0].seq, results[2].seq] == [1, 2]  # no gap for the failed one
+    assert sorted(Note.objects.filter(stream=cast.stream).values_list("text", flat=True)) == [
+        "a",
+        "b",
+    ]

@@ -345,7 +345,7 @@ async def test_unexpected_failure_is_a_rejection_not_a_crash(cast, monkeypatch):
     def explode(**kwargs: Any) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("streams.consumers.op_apply", explode)
+    monkeypatch.setattr("streams.services.board.op_apply", explode)
     client = await connected(cast.participant, cast.stream.pk)
     answer = await client.result(await client.op("note.create", {"text": "x"}))
     assert answer["reason"] == "server_error"
