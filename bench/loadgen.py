@@ -128,8 +128,13 @@ class Participant:
     async def read(self) -> None:
         assert self.socket is not None
         try:
-            async for text in self.socket:
-                self.on_frame(text if isinstance(text, str) else text.decode())
+            async for message in self.socket:
+                text = message if isinstance(message, str) else message.decode()
+                if text.startswith("["):  # frames the server sent together
+                    for frame in json.loads(text):
+                        self.on_frame(json.dumps(frame, separators=(",", ":")))
+                else:
+                    self.on_frame(text)
         except Exception as exc:  # a dropped socket is a figure, not a crash
             self.errors.append(repr(exc))
 

@@ -42,6 +42,7 @@ from streams.services.board import OpRequest, ops_apply
 logger = logging.getLogger(__name__)
 
 CURSOR_TICK = 1 / 20  # one cursor frame per socket per tick per process
+MESSAGE_CHARS = 256 * 1024  # frames sent together in one message, at most this much JSON
 OUTBOX_LIMIT = 10_000  # frames a socket may fall behind before it is closed (it resyncs)
 BOARD_FRAMES = "board.frames"  # several board.frame messages in one channel-layer message
 MAX_BATCH = 100  # ops applied in one transaction at most
@@ -63,8 +64,11 @@ class Socket(Protocol):
 class Outbox:
     """The frames waiting for one socket, written in the order they were pushed by one task.
 
-    `push` never waits. A socket more than `limit` frames behind (a client that stopped
-    reading) is given up: `on_overflow` runs once and later pushes are dropped.
+    Frames that queued up while the previous message was being written leave together as one
+    websocket message, a JSON array of them (up to `MESSAGE_CHARS`): a busy board costs a
+    socket one write per batch, not one per frame. `push` never waits. A socket more than
+    `limit` frames behind (a client that stopped reading) is given up: `on_overflow` runs once
+    and later pushes are dropped.
     """
 
     def __init__(
@@ -104,11 +108,19 @@ class Outbox:
         self._task.cancel()
 
     async def _write(self) -> None:
+        frames = self._frames
         while True:
             await self._wake.wait()
             self._wake.clear()
-            while self._frames:
-                await self._send(self._frames.popleft())
+            while frames:
+                text = frames.popleft()
+                if frames:
+                    batch, size = [text], len(text)
+                    while frames and size + len(frames[0]) < MESSAGE_CHARS:
+                        size += len(frames[0])
+                        batch.append(frames.popleft())
+                    text = "[" + ",".join(batch) + "]" if len(batch) > 1 else text
+                await self._send(text)
             self._idle.set()
 
 

@@ -132,13 +132,16 @@ export class BoardSocket extends EventTarget {
     socket.addEventListener('message', (event) => {
       if (socket !== this.socket) return;
       this.#armWatchdog();
-      let frame;
+      let data;
       try {
-        frame = JSON.parse(event.data);
+        data = JSON.parse(event.data);
       } catch {
         return;
       }
-      this.#receive(frame);
+      // A message is one frame, or an array of frames that were queued together.
+      for (const frame of Array.isArray(data) ? data : [data]) {
+        if (frame && typeof frame === 'object') this.#receive(frame);
+      }
     });
     socket.addEventListener('close', (event) => {
       if (socket !== this.socket) return;

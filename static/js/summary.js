@@ -37,13 +37,16 @@ function connect() {
     setState('Live updates: on', 'online');
   });
   socket.addEventListener('message', (event) => {
-    let frame;
-    try { frame = JSON.parse(event.data); } catch { return; }
-    if (typeof frame.seq === 'number') since = Math.max(since, frame.seq);
-    if (frame.type === 'summary') refresh();
-    // A summary pushed after this page was rendered but before the socket joined the board
-    // never reaches it: once joined, a page that shows a stale summary fetches it again.
-    else if (frame.type === 'synced' && document.getElementById('summary-body')?.dataset.stale === 'true') refresh();
+    let data;
+    try { data = JSON.parse(event.data); } catch { return; }
+    // A message is one frame, or an array of frames that were queued together.
+    for (const frame of Array.isArray(data) ? data : [data]) {
+      if (typeof frame?.seq === 'number') since = Math.max(since, frame.seq);
+      if (frame?.type === 'summary') refresh();
+      // A summary pushed after this page was rendered but before the socket joined the board
+      // never reaches it: once joined, a page that shows a stale summary fetches it again.
+      else if (frame?.type === 'synced' && document.getElementById('summary-body')?.dataset.stale === 'true') refresh();
+    }
   });
   socket.addEventListener('close', () => {
     setState('Live updates: reconnecting…', 'offline');

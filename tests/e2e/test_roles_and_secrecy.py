@@ -33,6 +33,7 @@ from tests.factories import (
     VoteFactory,
     WasteFactory,
 )
+from tests.stack.clients import frames_of
 from tests.stack.worker import celery_worker
 from workshops.models import Invitation, Membership, Workshop
 
@@ -48,7 +49,7 @@ class Recorded:
     responses: list[Any] = field(default_factory=list)
 
     def messages(self) -> list[dict[str, Any]]:
-        return [json.loads(frame) for frame in self.frames]
+        return [message for text in self.frames for message in frames_of(text)]
 
     def bodies(self) -> list[tuple[str, str, str]]:
         """(url, content type, text) of every response of the app that has a body."""

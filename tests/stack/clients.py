@@ -97,6 +97,12 @@ def board_of(snapshot: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     return {plural: snapshot[plural] for plural in PLURALS.values()}
 
 
+def frames_of(text: str) -> list[dict[str, Any]]:
+    """The frames of one websocket message: one frame, or an array of frames sent together."""
+    data = json.loads(text)
+    return data if isinstance(data, list) else [data]
+
+
 class SocketClient:
     """A `websockets` client of a real server: keeps a replica and answers ops by id."""
 
@@ -136,24 +142,27 @@ class SocketClient:
 
     async def _read(self) -> None:
         async for text in self._socket:
-            frame = json.loads(text)
-            try:
-                self.replica.apply(frame)
-            except GapError as exc:
-                self.errors.append(str(exc))
-            kind = frame["type"]
-            if kind == "welcome":
-                self.welcome = frame
-            elif kind == "synced":
-                self.sync_modes.append(frame["mode"])
-                self.synced.set()
-            if kind in ("applied", "rejected", "ack") and frame.get("id"):
-                self.results[frame["id"]] = frame
-                waiter = self._waiters.pop(frame["id"], None)
-                if waiter is not None and not waiter.done():
-                    waiter.set_result(frame)
-            if kind in ("applied", "snapshot"):
-                self._seq_changed.set()
+            for frame in frames_of(text):
+                self._handle(frame)
+
+    def _handle(self, frame: dict[str, Any]) -> None:
+        try:
+            self.replica.apply(frame)
+        except GapError as exc:
+            self.errors.append(str(exc))
+        kind = frame["type"]
+        if kind == "welcome":
+            self.welcome = frame
+        elif kind == "synced":
+            self.sync_modes.append(frame["mode"])
+            self.synced.set()
+        if kind in ("applied", "rejected", "ack") and frame.get("id"):
+            self.results[frame["id"]] = frame
+            waiter = self._waiters.pop(frame["id"], None)
+            if waiter is not None and not waiter.done():
+                waiter.set_result(frame)
+        if kind in ("applied", "snapshot"):
+            self._seq_changed.set()
 
     async def op(self, op: str, data: dict[str, Any]) -> asyncio.Future[dict[str, Any]]:
         """Sends an op; the future resolves with its applied / rejected / ack frame."""
@@ -182,6 +191,7 @@ class CommunicatorClient:
         self.replica = BoardReplica()
         self.frames: list[dict[str, Any]] = []
         self.conn: str | None = None  # this socket's presence id, from its welcome
+        self.unread: list[dict[str, Any]] = []  # frames of a message not yet returned
         OPEN_COMMUNICATORS.append(self)
 
     async def connect(self) -> list[dict[str, Any]]:
@@ -193,7 +203,9 @@ class CommunicatorClient:
         return frames
 
     async def recv(self, timeout: float = 3) -> dict[str, Any]:
-        frame = json.loads(await self.communicator.receive_from(timeout))
+        if not self.unread:
+            self.unread.extend(frames_of(await self.communicator.receive_from(timeout)))
+        frame = self.unread.pop(0)
         self.replica.apply(frame)
         self.frames.append(frame)
         return frame
@@ -223,7 +235,7 @@ class CommunicatorClient:
                 return frame
 
     async def nothing(self, timeout: float = 0.2) -> bool:
-        return await self.communicator.receive_nothing(timeout)
+        return not self.unread and await self.communicator.receive_nothing(timeout)
 
     async def close(self) -> None:
         if self in OPEN_COMMUNICATORS:

@@ -164,7 +164,7 @@ async def test_the_board_group_has_one_member_per_process_not_per_socket(cast):
     assert not groups.get(stream_group(cast.stream.pk))  # the last one out unsubscribes
 
 
-async def test_outbox_writes_in_order_and_gives_up_on_a_reader_that_stopped():
+async def test_outbox_gives_up_on_a_reader_that_stopped():
     written: list[str] = []
     stuck = asyncio.Event()
     overflowed: list[bool] = []
@@ -178,7 +178,7 @@ async def test_outbox_writes_in_order_and_gives_up_on_a_reader_that_stopped():
     for text in ("a", "b", "c"):
         outbox.push(text)
     await outbox.flushed()
-    assert written == ["a", "b", "c"]
+    assert written == ["[a,b,c]"]  # queued together, so sent together
     outbox.push("stall")
     await asyncio.sleep(0)
     for text in ("1", "2", "3", "4", "5"):
@@ -223,3 +223,19 @@ async def test_a_hub_survives_a_failing_channel_layer_and_joins_the_group_again(
         await asyncio.sleep(0.01)
     assert socket.taken == [{"type": "board.frame", "text": "{}"}]
     await hub.remove(socket)
+
+
+async def test_outbox_sends_what_queued_up_meanwhile_as_one_array():
+    messages: list[str] = []
+
+    async def send(text: str) -> None:
+        messages.append(text)
+
+    outbox = Outbox(send, on_overflow=lambda: None)
+    for text in ('{"a":1}', '{"b":2}', '{"c":3}'):
+        outbox.push(text)  # before the writer runs: one message
+    await outbox.flushed()
+    outbox.push('{"d":4}')  # alone: as it is
+    await outbox.flushed()
+    assert messages == ['[{"a":1},{"b":2},{"c":3}]', '{"d":4}']
+    outbox.close()
