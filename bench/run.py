@@ -445,7 +445,8 @@ async def _snapshot_over_socket(url: str, token: str) -> float:
         max_size=2**26,
     ) as socket:
         async for text in socket:
-            if text.startswith('{"type":"snapshot"'):
+            # A frame's start, alone or in an array (user text would have its quotes escaped).
+            if '{"type":"snapshot"' in text[:2000]:
                 return (time.perf_counter() - started) * 1000
     raise RuntimeError("no snapshot frame")
 
@@ -488,7 +489,7 @@ async def _edit_to_summary(url: str, token: str, activity_id: int, reps: int) ->
         max_size=2**26,
     ) as socket:
         async for text in socket:
-            if text.startswith('{"type":"synced"'):
+            if '{"type":"synced"' in text:
                 break
         for rep in range(reps):
             await asyncio.sleep(1.0)  # let the previous recompute finish: a fresh burst
@@ -504,21 +505,23 @@ async def _edit_to_summary(url: str, token: str, activity_id: int, reps: int) ->
                     }
                 )
             )
-            seq = None
+            seq, done = None, False
             deadline = time.monotonic() + 10
-            while time.monotonic() < deadline:
-                frame = json.loads(await asyncio.wait_for(socket.recv(), 10))
-                if frame.get("type") == "applied" and frame.get("id") == client_id:
-                    seq = frame["seq"]
-                elif frame.get("type") == "rejected" and frame.get("id") == client_id:
-                    raise RuntimeError(f"edit rejected: {frame}")
-                elif (
-                    frame.get("type") == "summary"
-                    and seq is not None
-                    and frame["summary"]["seq"] >= seq
-                ):
-                    timings.append((time.perf_counter() - started) * 1000)
-                    break
+            while not done and time.monotonic() < deadline:
+                message = json.loads(await asyncio.wait_for(socket.recv(), 10))
+                for frame in message if isinstance(message, list) else [message]:
+                    if frame.get("type") == "applied" and frame.get("id") == client_id:
+                        seq = frame["seq"]
+                    elif frame.get("type") == "rejected" and frame.get("id") == client_id:
+                        raise RuntimeError(f"edit rejected: {frame}")
+                    elif (
+                        frame.get("type") == "summary"
+                        and seq is not None
+                        and frame["summary"]["seq"] >= seq
+                    ):
+                        timings.append((time.perf_counter() - started) * 1000)
+                        done = True
+                        break
     return timings
 
 
