@@ -141,6 +141,9 @@ class _Batch:
     members: dict[Any, tuple[int, str]] = field(default_factory=dict)
     applied: dict[tuple[Any, str], int] = field(default_factory=dict)
     records: list[Op] = field(default_factory=list)
+    #: The objects the ops name, by (kind, id), read in one query per kind; None: not on the
+    #: stream. The ops of the batch change these very instances.
+    objects: dict[tuple[str, int], Any] = field(default_factory=dict)
 
     @classmethod
     def start(cls, stream_id: int, requests: list[OpRequest]) -> _Batch | None:
@@ -171,7 +174,20 @@ class _Batch:
                     [stream_id, client_ids, batch.seq - replay_limit()],
                 )
                 batch.applied = {(actor, cid): seq for actor, cid, seq in cursor.fetchall()}
+        batch.objects_read(requests)
         return batch
+
+    def objects_read(self, requests: list[OpRequest]) -> None:
+        named: dict[str, set[int]] = {}
+        for request in requests:
+            kind, _, action = str(request.op).partition(".")
+            object_id = request.data.get("id") if isinstance(request.data, dict) else None
+            if kind in KINDS and action != "create" and type(object_id) is int:
+                named.setdefault(kind, set()).add(object_id)
+        for kind, ids in named.items():
+            found = KINDS[kind].model._default_manager.filter(stream_id=self.stream_id, pk__in=ids)
+            by_id = {obj.pk: obj for obj in found}
+            self.objects.update({(kind, object_id): by_id.get(object_id) for object_id in ids})
 
     def lock_for_edit(
         self, *, actor: AbstractBaseUser, stream_id: int, client_id: str
@@ -251,6 +267,20 @@ def _object_id(kind: Kind, object_id: Any) -> int:
     if isinstance(object_id, bool) or not isinstance(object_id, int):
         raise Http404(f"No such {kind.name}.")
     return object_id
+
+
+def _object_get(kind: Kind, object_id: int, stream_id: int) -> models.Model:
+    """The object on the stream (read with the batch's others in `ops_apply`); Http404 if
+    there is no such object there."""
+    batch = _batch.get()
+    key = (kind.name, object_id)
+    if batch is not None and key in batch.objects:
+        obj = batch.objects[key]
+    else:
+        obj = kind.model._default_manager.filter(pk=object_id, stream_id=stream_id).first()
+    if obj is None:
+        raise Http404(f"No such {kind.name}.")
+    return obj
 
 
 def _object_stream_id(kind: Kind, object_id: int) -> int:
@@ -368,9 +398,7 @@ def _change(
     rules = spec.spec if allowed is None else {name: spec.spec[name] for name in allowed}
     fields = clean_payload(rules, data, partial=True, read_only=READ_ONLY)
     _check_references(spec, stream_id, fields)
-    obj = spec.model._default_manager.filter(pk=object_id, stream_id=stream_id).first()
-    if obj is None:
-        raise Http404(f"No such {kind}.")
+    obj = _object_get(spec, object_id, stream_id)
     for name, value in _as_attnames(spec, fields).items():
         setattr(obj, name, value)
     _check_activity_estimates(obj)
@@ -454,13 +482,14 @@ def board_delete(
     object_id = _object_id(spec, object_id)
     stream_id = within if within is not None else _object_stream_id(spec, object_id)
     seq, membership = stream_lock_for_edit(actor=actor, stream_id=stream_id, client_id=client_id)
-    obj = spec.model._default_manager.filter(pk=object_id, stream_id=stream_id).first()
-    if obj is None:
-        raise Http404(f"No such {kind}.")
+    obj = _object_get(spec, object_id, stream_id)
     if spec is VOTE and obj.member_id != membership.pk:  # type: ignore[attr-defined]
         raise PermissionDenied("You can only take back your own dots.")
     data = {"id": obj.pk}
     obj.delete()
+    batch = _batch.get()
+    if batch is not None:
+        batch.objects.clear()  # what the delete cascaded to must be read again
     return op_record(
         stream_id=stream_id,
         seq=seq,
@@ -566,4 +595,7 @@ def _apply(stream_id: int, request: OpRequest) -> Op | Exception:
             client_id=request.client_id,
         )
     except (*REJECTIONS, OpAlreadyApplied) as rejection:
+        batch = _batch.get()
+        if batch is not None:
+            batch.objects.clear()  # a rule may have failed after setting fields on one
         return rejection

@@ -378,3 +378,17 @@ def test_a_batch_the_database_fails_is_applied_op_by_op(cast, monkeypatch):
         "a",
         "b",
     ]
+
+
+def test_an_op_rejected_in_a_batch_leaves_nothing_for_the_next_op_on_that_object(cast):
+    activity = ActivityFactory(stream=cast.stream, title="Build", lead_time_max=10)
+    requests = [
+        # Fails its rule after the fields were set on the (shared) object.
+        OpRequest(cast.participant, "activity.update", {"id": activity.pk, "lead_time_min": 99}),
+        OpRequest(cast.participant, "activity.update", {"id": activity.pk, "title": "Ship"}),
+    ]
+    results = ops_apply(stream_id=cast.stream.pk, requests=requests)
+    assert isinstance(results[0], ValidationError) and isinstance(results[1], Op)
+    activity.refresh_from_db()
+    assert (activity.title, activity.lead_time_min) == ("Ship", None)
+    assert results[1].data["lead_time_min"] is None
