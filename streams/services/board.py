@@ -374,6 +374,16 @@ def board_create(
     )
 
 
+#: What an update writes besides the fields sent: the version, and `updated_at` where a kind
+#: keeps one (an `auto_now` field is only set when it is named).
+_ALWAYS_SAVED = {
+    name: ("version", "updated_at")
+    if any(f.name == "updated_at" for f in kind.model._meta.concrete_fields)
+    else ("version",)
+    for name, kind in KINDS.items()
+}
+
+
 def _as_attnames(kind: Kind, fields: dict[str, Any]) -> dict[str, Any]:
     return {(f"{name}_id" if name in kind.refs else name): value for name, value in fields.items()}
 
@@ -399,11 +409,12 @@ def _change(
     fields = clean_payload(rules, data, partial=True, read_only=READ_ONLY)
     _check_references(spec, stream_id, fields)
     obj = _object_get(spec, object_id, stream_id)
-    for name, value in _as_attnames(spec, fields).items():
+    changed = _as_attnames(spec, fields)
+    for name, value in changed.items():
         setattr(obj, name, value)
     _check_activity_estimates(obj)
     obj.version += 1  # type: ignore[attr-defined]
-    obj.save()
+    obj.save(update_fields=[*changed, *_ALWAYS_SAVED[spec.name]])
     return op_record(
         stream_id=stream_id,
         seq=seq,
