@@ -49,17 +49,18 @@ def _kind(name: str) -> Kind:
     return kind
 
 
-def stream_lock_next_seq(stream_id: int) -> tuple[int, int, bool]:
-    """Takes the stream's row lock and the next op seq in one statement.
+def stream_lock_next_seq(stream_id: int, *, bump: int = 1) -> tuple[int, int, bool]:
+    """Takes the stream's row lock and the next op seq in one statement (`bump=0` only locks,
+    and returns the last seq: group commit hands out the seqs of its batch itself).
 
     Returns (seq, workshop_id, locked); raises Http404 for an unknown stream. Must run inside
     the op's transaction so that a rollback gives the seq back (the log stays gap-free).
     """
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE streams_valuestream SET seq = seq + 1 WHERE id = %s "
+            "UPDATE streams_valuestream SET seq = seq + %s WHERE id = %s "
             "RETURNING seq, workshop_id, locked",
-            [stream_id],
+            [bump, stream_id],
         )
         row = cursor.fetchone()
     if row is None:
@@ -147,20 +148,17 @@ class _Batch:
 
     @classmethod
     def start(cls, stream_id: int, requests: list[OpRequest]) -> _Batch | None:
-        """Locks the stream and reads everything the rules need, in three queries; None
-        for an unknown stream."""
+        """Locks the stream and reads what the rules and the ops need: the members who send,
+        the ops they sent already, the objects named (a query each). None for an unknown
+        stream."""
         users = list({_user_id(request.actor) for request in requests} - {None})
         client_ids = list({request.client_id[:64] for request in requests} - {""})
+        try:
+            seq, workshop_id, locked = stream_lock_next_seq(stream_id, bump=0)
+        except Http404:
+            return None
+        batch = cls(stream_id=stream_id, seq=seq, workshop_id=workshop_id, locked=locked)
         with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE streams_valuestream SET seq = seq WHERE id = %s "
-                "RETURNING seq, workshop_id, locked",
-                [stream_id],
-            )
-            row = cursor.fetchone()
-            if row is None:
-                return None
-            batch = cls(stream_id=stream_id, seq=row[0], workshop_id=row[1], locked=row[2])
             cursor.execute(
                 "SELECT user_id, id, role FROM workshops_membership "
                 "WHERE workshop_id = %s AND user_id = ANY(%s)",
@@ -173,11 +171,12 @@ class _Batch:
                     "AND client_id = ANY(%s) AND seq > %s ORDER BY seq DESC",
                     [stream_id, client_ids, batch.seq - replay_limit()],
                 )
-                batch.applied = {(actor, cid): seq for actor, cid, seq in cursor.fetchall()}
+                batch.applied = {(actor, cid): done for actor, cid, done in cursor.fetchall()}
         batch.objects_read(requests)
         return batch
 
     def objects_read(self, requests: list[OpRequest]) -> None:
+        """Reads the objects the update, move and delete ops name, one query per kind."""
         named: dict[str, set[int]] = {}
         for request in requests:
             kind, _, action = str(request.op).partition(".")
