@@ -15,8 +15,10 @@ from streams.selectors import stream_get
 
 
 def _headline(stream: Any) -> dict[str, Any]:
+    """The stored summary's payload, with `stream` the stream object (the payload's own
+    `stream` is its id, which the page's links cannot use)."""
     summary = summary_get_or_compute(stream=stream)
-    return {"stream": stream, **selectors.summary_payload(summary, stream)}
+    return {**selectors.summary_payload(summary, stream), "stream": stream}
 
 
 @login_required

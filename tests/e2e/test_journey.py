@@ -265,7 +265,35 @@ def test_a_whole_workshop_from_sign_up_to_the_flow_summary(
             cy.screenshot(path=str(ARTIFACTS / "journey-summary.png"), full_page=True)
             lead_seconds = cy.locator("[data-figure=lead_time]").get_attribute("data-seconds")
 
-        stream = ValueStream.objects.select_related("workshop").get()
+            # Step 9, repeat: the facilitator designs the future state, then maps the stream
+            # again; every summary opens afterwards and compares the mappings.
+            ada.goto(board_url)
+            ada.click(".board-links-nav a:text('Workshop')")
+            workshop_url = ada.url
+            first = ada.locator(".cards li.card").first
+            first.locator("button:text('Design the future state')").click()
+            ada.wait_for_url(re.compile(r"/streams/\d+/board/$"))
+            assert ada.url != board_url
+            open_on_board(ada)
+            ada.goto(workshop_url)
+            ada.locator(".cards li.card", has_text="Feature request to production").first.locator(
+                "button:text('Map it again')"
+            ).click()
+            ada.wait_for_url(re.compile(r"/streams/\d+/board/$"))
+            open_on_board(ada)
+            streams = list(ValueStream.objects.order_by("pk"))
+            assert [stream.state for stream in streams] == ["current", "future", "current"]
+            for stream in streams:
+                response = cy.goto(f"/streams/{stream.pk}/summary/")
+                assert response is not None and response.status == 200, stream.name
+                expect(cy.locator("table.compare")).to_be_visible()
+                expect(cy.locator("[data-figure=lead_time]")).to_have_text("1d 6h")
+            cy.goto(f"/streams/{streams[0].pk}/summary/")
+            expect(cy.locator("table.compare thead a")).to_have_count(2)
+            cy.screenshot(path=str(ARTIFACTS / "journey-summary-compare.png"), full_page=True)
+
+        stream = ValueStream.objects.select_related("workshop").order_by("pk").first()
+        assert stream is not None
         expected = flow_summary(*stream_facts(stream))
         assert float(lead_seconds or 0) == expected["lead_time"] == 14.5 * 3600
         workshop = stream.workshop
@@ -277,7 +305,7 @@ def test_a_whole_workshop_from_sign_up_to_the_flow_summary(
         roles = dict(Membership.objects.values_list("user__username", "role"))
         assert roles == {"ada": Role.FACILITATOR, "bo": Role.PARTICIPANT, "cy": Role.VIEWER}
         assert Vote.objects.filter(stream=stream).count() == 4
-        countermeasure = Countermeasure.objects.get()
+        countermeasure = Countermeasure.objects.get(stream=stream)
         assert (countermeasure.breadth, countermeasure.effort, countermeasure.difficulty) == (
             "broad",
             2,
