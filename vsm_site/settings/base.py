@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "workshops",
     "streams",
     "metrics",
+    "workitems",
 ]
 
 MIDDLEWARE = [
@@ -109,6 +110,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded work-item files wait here for the worker (a volume the web and worker share).
+MEDIA_ROOT = env.path("VSM_MEDIA_ROOT", default=BASE_DIR / "media")
+MEDIA_URL = "/media/"  # never served: uploads are read by the worker and deleted
 
 # Realtime and background work -------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
@@ -231,6 +235,11 @@ VSM_INVITATION_DAYS = env.int("VSM_INVITATION_DAYS", default=14)
 VSM_HOURS_PER_DAY = env.int("VSM_HOURS_PER_DAY", default=8)
 # A burst of edits within this window gives one summary recompute (seconds).
 VSM_SUMMARY_DEBOUNCE = env.float("VSM_SUMMARY_DEBOUNCE", default=0.3)
+
+# Work-item imports: the largest file accepted, and the largest one imported while the request
+# waits (201); larger ones go to a worker (202) with progress on the Flow page.
+VSM_IMPORT_MAX_BYTES = env.int("VSM_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+VSM_IMPORT_INLINE_BYTES = env.int("VSM_IMPORT_INLINE_BYTES", default=1024 * 1024)
 
 LOGGING = {
     "version": 1,

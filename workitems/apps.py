@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class WorkitemsConfig(AppConfig):
+    name = "workitems"
+    verbose_name = "Measured flow: work items and their history"

@@ -1,0 +1,146 @@
+"""Work items of a workshop's value stream, their state history, the workshop's mapping of
+tracker states to flow states, the rules that type items, and import records.
+
+Work items belong to a workshop, not to one map: the current-state map, the future state and a
+re-mapping all look at the same flow.
+"""
+
+from django.conf import settings
+from django.db import models
+
+
+class FlowType(models.TextChoices):
+    """The Flow Framework's four kinds of work."""
+
+    FEATURE = "feature", "Feature"
+    DEFECT = "defect", "Defect"
+    RISK = "risk", "Risk"
+    DEBT = "debt", "Debt"
+
+
+class FlowState(models.TextChoices):
+    """What time in a tracker state means for flow. `ignore` drops the state's transitions, as
+    if the item had stayed where it was."""
+
+    NEW = "new", "New (not started)"
+    WAITING = "waiting", "Waiting"
+    ACTIVE = "active", "Active"
+    DONE = "done", "Done"
+    CANCELED = "canceled", "Canceled"
+    IGNORE = "ignore", "Ignore"
+
+
+class WorkItem(models.Model):
+    workshop = models.ForeignKey(
+        "workshops.Workshop", on_delete=models.CASCADE, related_name="work_items"
+    )
+    external_id = models.CharField(max_length=200)
+    title = models.CharField(max_length=500, blank=True)
+    url = models.CharField(max_length=2000, blank=True)  # http(s) only; see importers
+    tracker_type = models.CharField(max_length=100, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    flow_type = models.CharField(max_length=10, choices=FlowType.choices, default=FlowType.FEATURE)
+    created = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workshop", "external_id"], name="workitem_unique_external_id"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.external_id} {self.title}"
+
+
+class WorkState(models.Model):
+    """One row per tracker state name seen in the workshop's imports."""
+
+    workshop = models.ForeignKey(
+        "workshops.Workshop", on_delete=models.CASCADE, related_name="work_states"
+    )
+    name = models.CharField(max_length=200)
+    order = models.PositiveIntegerField(default=0)
+    flow_state = models.CharField(max_length=10, choices=FlowState.choices)
+    category = models.CharField(max_length=50, blank=True)  # the tracker's, when a file says
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["workshop", "name"], name="workstate_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Transition(models.Model):
+    """The item entered `state` at `entered_at`; it stays until its next transition. At the
+    same instant, transitions keep the order the file gave them (by id)."""
+
+    item = models.ForeignKey(WorkItem, on_delete=models.CASCADE, related_name="transitions")
+    state = models.ForeignKey(WorkState, on_delete=models.PROTECT, related_name="+")
+    entered_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["item", "entered_at", "id"], name="transition_history")]
+
+
+class TypeRule(models.Model):
+    """A tag (or label) or a tracker type that gives an item its flow type. Tag rules win over
+    type rules; an item no rule matches is a feature. Values match case-insensitively."""
+
+    class Match(models.TextChoices):
+        TAG = "tag", "Tag or label"
+        TYPE = "type", "Tracker type"
+
+    workshop = models.ForeignKey(
+        "workshops.Workshop", on_delete=models.CASCADE, related_name="type_rules"
+    )
+    match = models.CharField(max_length=4, choices=Match.choices)
+    value = models.CharField(max_length=100)  # stored lower-case
+    flow_type = models.CharField(max_length=10, choices=FlowType.choices)
+
+    class Meta:
+        ordering = ["match", "value"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workshop", "match", "value"], name="typerule_unique_value"
+            )
+        ]
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class WorkItemImport(models.Model):
+    """One uploaded file and what became of it. The file is deleted once the import ends."""
+
+    workshop = models.ForeignKey(
+        "workshops.Workshop", on_delete=models.CASCADE, related_name="work_item_imports"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        max_length=10, choices=ImportStatus.choices, default=ImportStatus.PENDING
+    )
+    format = models.CharField(max_length=20, blank=True)
+    filename = models.CharField(max_length=255, blank=True)
+    file = models.FileField(upload_to="work-item-imports/", blank=True)
+    size = models.BigIntegerField(default=0)
+    progress = models.FloatField(default=0.0)  # 0..1 of the file read, then merged
+    items = models.PositiveIntegerField(default=0)
+    transitions = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    warnings = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
