@@ -86,6 +86,9 @@ class Transition(models.Model):
     class Meta:
         indexes = [models.Index(fields=["item", "entered_at", "id"], name="transition_history")]
 
+    def __str__(self) -> str:
+        return f"{self.item_id} -> {self.state_id} at {self.entered_at:%Y-%m-%d %H:%M}"
+
 
 class TypeRule(models.Model):
     """A tag (or label) or a tracker type that gives an item its flow type. Tag rules win over
@@ -109,6 +112,9 @@ class TypeRule(models.Model):
                 fields=["workshop", "match", "value"], name="typerule_unique_value"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.match} {self.value} -> {self.flow_type}"
 
 
 class ImportStatus(models.TextChoices):
@@ -144,3 +150,6 @@ class WorkItemImport(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.filename or 'import'} ({self.status})"
