@@ -11,13 +11,14 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from streams.auth import TokenOrSessionAuthMiddleware  # noqa: E402
-from streams.routing import websocket_urlpatterns  # noqa: E402
+from streams.routing import websocket_urlpatterns as board_routes  # noqa: E402
+from workitems.routing import websocket_urlpatterns as flow_routes  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": AllowedHostsOriginValidator(
-            TokenOrSessionAuthMiddleware(URLRouter(websocket_urlpatterns))
+            TokenOrSessionAuthMiddleware(URLRouter(board_routes + flow_routes))
         ),
     }
 )

@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/", include("workshops.api.urls")),
     path("api/", include("streams.api.urls")),
     path("api/", include("metrics.api.urls")),
+    path("api/", include("workitems.api.urls")),
     path("", include("workshops.urls")),
     path("", include("streams.urls")),
     path("", include("metrics.urls")),

@@ -30,6 +30,15 @@ DEFAULT_TYPE_RULES: dict[str, str] = {
 }
 
 
+def default_type_rules() -> list[dict[str, str]]:
+    """The default rules as the API lists them (`match`, `value`, `flow_type`)."""
+    return [
+        {"match": match, "value": value, "flow_type": str(flow_type)}
+        for match, rules in (("tag", DEFAULT_TAG_RULES), ("type", DEFAULT_TYPE_RULES))
+        for value, flow_type in rules.items()
+    ]
+
+
 def rule_key(text: str) -> str:
     """How tags, types and rule values compare: case-insensitive, `-` and `_` as spaces, runs
     of spaces as one (so `Tech-Debt` matches the rule `tech debt`)."""

@@ -1,0 +1,114 @@
+"""Thin REST views over measured flow's services and selectors: imports of work-item history,
+the state mapping and the type rules. Facilitators write; every member reads; non-members get
+404."""
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from drf_spectacular.utils import extend_schema
+from rest_framework import parsers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from workitems import selectors, services
+from workitems.api.serializers import (
+    ImportRequestSerializer,
+    TypeRuleSerializer,
+    WorkItemImportSerializer,
+    WorkStateSerializer,
+)
+from workitems.models import ImportStatus
+from workitems.selectors import import_data, work_state_data
+from workshops.selectors import facilitator_membership_get
+
+UPLOAD_SLACK = 64 * 1024  # multipart framing around the file
+
+
+def _import_status(record: Any) -> int:
+    if record.status == ImportStatus.DONE:
+        return status.HTTP_201_CREATED
+    if record.status == ImportStatus.FAILED:
+        return status.HTTP_400_BAD_REQUEST
+    return status.HTTP_202_ACCEPTED
+
+
+class WorkItemImportView(APIView):
+    """Import work-item history (facilitators). 201: imported; 202: a worker is importing a
+    large file (follow `/api/work-item-imports/{id}/`); 400: nothing imported, the errors say
+    why with their lines. Re-importing upserts items by their id in the tracker."""
+
+    parser_classes = [parsers.MultiPartParser]
+
+    @extend_schema(
+        request={"multipart/form-data": ImportRequestSerializer},
+        responses={201: WorkItemImportSerializer, 202: WorkItemImportSerializer},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        facilitator_membership_get(user=request.user, workshop_id=pk)
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        if declared > settings.VSM_IMPORT_MAX_BYTES + UPLOAD_SLACK:
+            limit = settings.VSM_IMPORT_MAX_BYTES // (1024 * 1024)
+            raise ValidationError(
+                {"file": [f"The upload is larger than {limit} MiB. Export a shorter period."]}
+            )
+        record = services.work_item_import_create(
+            actor=request.user,
+            workshop_id=pk,
+            upload=request.FILES.get("file"),
+            format=request.data.get("format", ""),
+        )
+        return Response(import_data(record), status=_import_status(record))
+
+
+class WorkItemImportListView(APIView):
+    @extend_schema(responses=WorkItemImportSerializer(many=True))
+    def get(self, request: Request, pk: int) -> Response:
+        records = selectors.import_list(user=request.user, workshop_id=pk)
+        return Response([import_data(record) for record in records])
+
+
+class WorkItemImportDetailView(APIView):
+    @extend_schema(responses=WorkItemImportSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(import_data(selectors.import_get(user=request.user, import_id=pk)))
+
+
+class WorkStateListView(APIView):
+    """The workshop's tracker states in workflow order and the flow state each counts as."""
+
+    @extend_schema(responses=WorkStateSerializer(many=True))
+    def get(self, request: Request, pk: int) -> Response:
+        states = selectors.work_state_list(user=request.user, workshop_id=pk)
+        return Response([work_state_data(state) for state in states])
+
+    @extend_schema(request=WorkStateSerializer(many=True), responses=WorkStateSerializer(many=True))
+    def patch(self, request: Request, pk: int) -> Response:
+        states = services.work_states_update(actor=request.user, workshop_id=pk, data=request.data)
+        return Response([work_state_data(state) for state in states])
+
+
+class WorkStateDetailView(APIView):
+    @extend_schema(responses=WorkStateSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(work_state_data(selectors.work_state_get(user=request.user, state_id=pk)))
+
+    @extend_schema(request=WorkStateSerializer, responses=WorkStateSerializer)
+    def patch(self, request: Request, pk: int) -> Response:
+        state = services.work_state_update(actor=request.user, state_id=pk, data=request.data)
+        return Response(work_state_data(state))
+
+
+class TypeRuleListView(APIView):
+    """How items get their flow type: tag rules win over tracker-type rules; an item no rule
+    matches is a feature. PUT replaces the whole set and retypes every item."""
+
+    @extend_schema(responses=TypeRuleSerializer(many=True))
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(selectors.type_rule_list(user=request.user, workshop_id=pk))
+
+    @extend_schema(request=TypeRuleSerializer(many=True), responses=TypeRuleSerializer(many=True))
+    def put(self, request: Request, pk: int) -> Response:
+        services.type_rules_replace(actor=request.user, workshop_id=pk, data=request.data)
+        return Response(selectors.type_rule_list(user=request.user, workshop_id=pk))

@@ -1,0 +1,82 @@
+"""Reads of measured flow, always scoped to what the user may see (non-members get 404)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from workitems.models import TypeRule, WorkItem, WorkItemImport, WorkState
+from workitems.rules import default_type_rules
+from workshops.selectors import AnyUser, membership_get
+
+MAX_ID = 2**63 - 1
+
+
+def import_data(record: WorkItemImport) -> dict[str, Any]:
+    """The import record as the API and the Flow page's frames present it."""
+    return {
+        "id": record.pk,
+        "status": record.status,
+        "format": record.format,
+        "filename": record.filename,
+        "size": record.size,
+        "progress": round(record.progress, 4),
+        "items": record.items,
+        "transitions": record.transitions,
+        "errors": record.errors,
+        "warnings": record.warnings,
+        "created_at": record.created_at.isoformat() if record.created_at else None,
+        "finished_at": record.finished_at.isoformat() if record.finished_at else None,
+    }
+
+
+def work_state_data(state: WorkState) -> dict[str, Any]:
+    return {
+        "id": state.pk,
+        "name": state.name,
+        "order": state.order,
+        "flow_state": state.flow_state,
+        "category": state.category,
+    }
+
+
+def import_get(*, user: AnyUser, import_id: int) -> WorkItemImport:
+    """An import record of a workshop the user is a member of; Http404 otherwise."""
+    record = (
+        WorkItemImport.objects.filter(pk=import_id).first() if 0 < import_id <= MAX_ID else None
+    )
+    if record is None:
+        raise Http404("No such import.")
+    membership_get(user=user, workshop_id=record.workshop_id)
+    return record
+
+
+def import_list(*, user: AnyUser, workshop_id: int, limit: int = 10) -> list[WorkItemImport]:
+    membership_get(user=user, workshop_id=workshop_id)
+    return list(WorkItemImport.objects.filter(workshop_id=workshop_id)[:limit])
+
+
+def work_state_list(*, user: AnyUser, workshop_id: int) -> QuerySet[WorkState]:
+    membership_get(user=user, workshop_id=workshop_id)
+    return WorkState.objects.filter(workshop_id=workshop_id).order_by("order", "id")
+
+
+def work_state_get(*, user: AnyUser, state_id: int) -> WorkState:
+    state = WorkState.objects.filter(pk=state_id).first() if 0 < state_id <= MAX_ID else None
+    if state is None:
+        raise Http404("No such state.")
+    membership_get(user=user, workshop_id=state.workshop_id)
+    return state
+
+
+def type_rule_list(*, user: AnyUser, workshop_id: int) -> list[dict[str, str]]:
+    """The workshop's type rules; the defaults until a facilitator edits them."""
+    membership_get(user=user, workshop_id=workshop_id)
+    rows = TypeRule.objects.filter(workshop_id=workshop_id).values("match", "value", "flow_type")
+    return list(rows) or default_type_rules()
+
+
+def work_item_count(*, workshop_id: int) -> int:
+    return WorkItem.objects.filter(workshop_id=workshop_id).count()

@@ -1,0 +1,427 @@
+"""Every write of measured flow: importing work-item history, the workshop's state mapping and
+its type rules. Each authorises (facilitators write; non-members get 404), validates, writes
+in one transaction and tells the workshop's Flow pages after commit."""
+
+from __future__ import annotations
+
+import io
+import logging
+import time
+from collections.abc import Callable, Iterable
+from typing import Any, BinaryIO
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+
+from vsm_site.validation import Choice, Integer, Text, clean_payload
+from workitems import events, importers
+from workitems.importers.rows import ItemRow, Problem, StateRow, TransitionRow
+from workitems.models import (
+    FlowState,
+    FlowType,
+    ImportStatus,
+    TypeRule,
+    WorkItem,
+    WorkItemImport,
+    WorkState,
+)
+from workitems.rules import DEFAULT_TAG_RULES, DEFAULT_TYPE_RULES, flow_type_for, rule_key
+from workitems.selectors import import_data
+from workitems.staging import Staging
+from workitems.tasks import work_item_import_run_task
+from workshops.selectors import facilitator_membership_get
+
+logger = logging.getLogger(__name__)
+
+IMPORT_FORMATS = ("long_csv", "wide_csv", "jira_json", "ado_json", "github_json")
+MAX_PROBLEMS = 50  # errors (and warnings) kept on an import record
+PROGRESS_EVERY = 0.5  # seconds between two progress updates of a running import
+READ_SHARE = 0.9  # of the progress bar: reading the file; the rest is the merge
+WORK_STATE_SPEC = {
+    "order": Integer(minimum=0, maximum=10_000),
+    "flow_state": Choice(choices=tuple(FlowState.values)),
+}
+WORK_STATE_READ_ONLY = ("id", "name", "category")
+TYPE_RULE_SPEC = {
+    "match": Choice(required=True, choices=tuple(TypeRule.Match.values)),
+    "value": Text(required=True, max_length=100, blank=False),
+    "flow_type": Choice(required=True, choices=tuple(FlowType.values)),
+}
+MAX_TYPE_RULES = 500
+
+
+def _mib(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MiB"
+
+
+# Import ---------------------------------------------------------------------------------------
+
+
+def work_item_import_create(
+    *, actor: AbstractBaseUser, workshop_id: int, upload: UploadedFile | None, format: Any = ""
+) -> WorkItemImport:
+    """A facilitator uploads a file of work-item history. The file is kept until the import
+    ends; a file up to VSM_IMPORT_INLINE_BYTES is imported before this returns, a larger one
+    by a worker after commit (the record is `pending` until it starts)."""
+    facilitator_membership_get(user=actor, workshop_id=workshop_id)
+    errors: dict[str, list[str]] = {}
+    if upload is None or not hasattr(upload, "size"):
+        errors["file"] = ["Choose a file to import (a multipart field named file)."]
+    elif upload.size > settings.VSM_IMPORT_MAX_BYTES:
+        errors["file"] = [
+            f"The file is {_mib(upload.size)}; the limit is "
+            f"{_mib(settings.VSM_IMPORT_MAX_BYTES)}. Export a shorter period."
+        ]
+    elif upload.size == 0:
+        errors["file"] = ["The file is empty."]
+    if format not in ("", None) and format not in IMPORT_FORMATS:
+        errors["format"] = [
+            f"Unknown format; leave it out to detect it, or use one of: "
+            f"{', '.join(IMPORT_FORMATS)}."
+        ]
+    if errors:
+        raise ValidationError(errors)
+    assert upload is not None  # noqa: S101 (narrowed by the checks above)
+    record = WorkItemImport(
+        workshop_id=workshop_id,
+        created_by=actor,
+        format=format or "",
+        filename=(upload.name or "upload")[:255],
+        size=upload.size,
+    )
+    record.file.save("upload", upload, save=False)
+    record.save()
+    if upload.size <= settings.VSM_IMPORT_INLINE_BYTES:
+        return work_item_import_run(import_id=record.pk)
+    transaction.on_commit(lambda: work_item_import_run_task.delay(record.pk))
+    return record
+
+
+class _CountingReader(io.RawIOBase):
+    """A file that counts the bytes read through it (for an import's progress)."""
+
+    def __init__(self, raw: BinaryIO, on_read: Callable[[int], None]) -> None:
+        self._raw = raw
+        self._on_read = on_read
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._raw.read(len(buffer))
+        buffer[: len(data)] = data
+        self._on_read(len(data))
+        return len(data)
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+class _Progress:
+    """Reports a running import's progress at most every PROGRESS_EVERY seconds: the share
+    of the file read (all of an importer's passes), then the merge."""
+
+    def __init__(self, record: WorkItemImport, passes: int) -> None:
+        self.record = record
+        self.total = max(1, record.size * passes)
+        self.read = 0
+        self.last = 0.0
+
+    def on_read(self, count: int) -> None:
+        self.read += count
+        now = time.monotonic()
+        if now - self.last >= PROGRESS_EVERY:
+            self.last = now
+            self.report(READ_SHARE * min(1.0, self.read / self.total))
+
+    def report(self, progress: float, **counts: int) -> None:
+        self.record.progress = progress
+        for name, value in counts.items():
+            setattr(self.record, name, value)
+        WorkItemImport.objects.filter(pk=self.record.pk).update(progress=progress, **counts)
+        events.flow_send(self.record.workshop_id, import_frame(self.record))
+
+
+def import_frame(record: WorkItemImport) -> dict[str, Any]:
+    return {"frame": "import.progress", "import": import_data(record)}
+
+
+def _problem(problem: Problem) -> dict[str, Any]:
+    return {"line": problem.line, "message": problem.message}
+
+
+def work_item_import_run(*, import_id: int) -> WorkItemImport:
+    """Parses the import's file into staging tables and, if no row has an error, merges it
+    into the workshop in one transaction; else imports nothing and records the first
+    MAX_PROBLEMS errors with their lines. Idempotent: a finished import is returned as it
+    is; one left `running` by a lost worker runs again from the start (nothing of it was
+    merged). Always ends `done` or `failed` and deletes the file."""
+    record = WorkItemImport.objects.get(pk=import_id)
+    if record.status in (ImportStatus.DONE, ImportStatus.FAILED):
+        return record
+    record.status = ImportStatus.RUNNING
+    record.save(update_fields=["status"])
+    try:
+        _run(record)
+    except Exception:
+        logger.exception("Work-item import %s failed", record.pk)
+        record.status = ImportStatus.FAILED
+        record.errors = [
+            {
+                "line": None,
+                "message": "The import stopped on an internal error; nothing was "
+                "imported. Try again, and tell the administrators if it happens again.",
+            }
+        ]
+    finally:
+        record.finished_at = timezone.now()
+        record.progress = 1.0
+        record.save()
+        if record.file:
+            record.file.delete(save=False)
+            WorkItemImport.objects.filter(pk=record.pk).update(file="")
+        events.flow_send(record.workshop_id, import_frame(record))
+    if record.status == ImportStatus.DONE:
+        events.flow_send(record.workshop_id, {"frame": "flow.changed", "reason": "import"})
+    return record
+
+
+def _run(record: WorkItemImport) -> None:
+    progress = _Progress(record, passes=importers.PASSES.get(record.format or "", 2))
+
+    def opener() -> BinaryIO:
+        return io.BufferedReader(_CountingReader(record.file.open("rb"), progress.on_read))
+
+    try:
+        fmt, rows = importers.parse(opener, record.format or None)
+    except ValueError as error:
+        record.status = ImportStatus.FAILED
+        record.errors = [{"line": None, "message": str(error)}]
+        return
+    record.format = fmt
+    progress.total = max(1, record.size * importers.PASSES.get(fmt, 1))
+    tag_rules, type_rules = type_rules_get(workshop_id=record.workshop_id)
+    errors: list[dict[str, Any]] = []
+    warnings: list[dict[str, Any]] = []
+    more_warnings = 0
+    states: dict[str, StateRow] = {}
+    items: set[str] = set()
+    moved: set[str] = set()
+    with Staging(record.pk) as staging:
+        for row in rows:
+            if isinstance(row, TransitionRow):
+                if not errors:
+                    staging.add_transition(row)
+                    moved.add(row.external_id)
+            elif isinstance(row, ItemRow):
+                if row.external_id in items:
+                    continue
+                items.add(row.external_id)
+                if not errors:
+                    flow_type = flow_type_for(
+                        tags=row.tags,
+                        tracker_type=row.tracker_type,
+                        tag_rules=tag_rules,
+                        type_rules=type_rules,
+                    )
+                    staging.add_item(row, flow_type)
+            elif isinstance(row, StateRow):
+                states[row.name] = row
+            elif row.fatal:
+                errors.append(_problem(row))
+                if len(errors) >= MAX_PROBLEMS:
+                    break
+            elif len(warnings) < MAX_PROBLEMS:
+                warnings.append(_problem(row))
+            else:
+                more_warnings += 1
+        if not errors:
+            for external_id in moved - items:  # an importer that named no attributes
+                staging.add_item(ItemRow(external_id), FlowType.FEATURE)
+            items |= moved
+            if not items:
+                errors.append({"line": None, "message": "The file has no work items."})
+        if more_warnings:
+            warnings.append({"line": None, "message": f"…and {more_warnings} more warnings."})
+        record.warnings = warnings
+        if errors:
+            record.status = ImportStatus.FAILED
+            record.errors = errors
+            return
+        if not staging.transition_count:
+            record.warnings.insert(
+                0,
+                {
+                    "line": None,
+                    "message": "This export has no state history: the Flow page can show "
+                    "velocity and age only. Export with the changelog (Jira), the revisions "
+                    "(Azure DevOps) or one column per stage to see flow time and load.",
+                },
+            )
+        progress.report(READ_SHARE, items=len(items), transitions=staging.transition_count)
+        staging.merge(workshop_id=record.workshop_id, states=states, now=timezone.now())
+    record.status = ImportStatus.DONE
+    record.items = len(items)
+    record.transitions = staging.transition_count
+
+
+# State mapping --------------------------------------------------------------------------------
+
+
+def _workshop_states_locked(workshop_id: int) -> list[WorkState]:
+    return list(
+        WorkState.objects.select_for_update()
+        .filter(workshop_id=workshop_id)
+        .order_by("order", "id")
+    )
+
+
+def _renumber(states: list[WorkState], moves: dict[int, int]) -> None:
+    """Puts each state of `moves` (id -> wanted position) at its position and the others in
+    their order around them; orders become 0..n-1."""
+    by_id = {state.pk: state for state in states}
+    result = [state for state in states if state.pk not in moves]
+    for state_id, position in sorted(moves.items(), key=lambda move: move[1]):
+        result.insert(min(position, len(result)), by_id[state_id])
+    for order, state in enumerate(result):
+        state.order = order
+
+
+@transaction.atomic
+def work_states_update(*, actor: AbstractBaseUser, workshop_id: int, data: Any) -> list[WorkState]:
+    """A facilitator edits the state mapping: a list of `{"id", "flow_state"?, "order"?}`,
+    applied together (all or nothing). An `order` moves the state to that position; the
+    workshop's orders stay 0..n-1. Every metric follows the new mapping."""
+    facilitator_membership_get(user=actor, workshop_id=workshop_id)
+    if not isinstance(data, list) or not data:
+        raise ValidationError({"non_field_errors": ["Expected a list of states to change."]})
+    states = _workshop_states_locked(workshop_id)
+    by_id = {state.pk: state for state in states}
+    errors: dict[str, list[str]] = {}
+    changes: list[tuple[WorkState, dict[str, Any]]] = []
+    for index, entry in enumerate(data):
+        state_id = entry.get("id") if isinstance(entry, dict) else None
+        state = by_id.get(state_id) if isinstance(state_id, int) else None
+        if state is None:
+            errors[f"{index}.id"] = ["No such state in this workshop."]
+            continue
+        try:
+            fields = clean_payload(
+                WORK_STATE_SPEC, entry, partial=True, read_only=WORK_STATE_READ_ONLY
+            )
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                errors[f"{index}.{name}"] = messages
+            continue
+        changes.append((state, fields))
+    if errors:
+        raise ValidationError(errors)
+    moves = {state.pk: fields["order"] for state, fields in changes if "order" in fields}
+    for state, fields in changes:
+        if "flow_state" in fields:
+            state.flow_state = fields["flow_state"]
+    if moves:
+        _renumber(states, moves)
+    WorkState.objects.bulk_update(states, ["order", "flow_state"])
+    events.flow_changed_on_commit(workshop_id, reason="states")
+    return sorted(states, key=lambda state: state.order)
+
+
+def work_state_update(*, actor: AbstractBaseUser, state_id: int, data: Any) -> WorkState:
+    """One state's flow state or position (see `work_states_update`)."""
+    workshop_id = (
+        WorkState.objects.filter(pk=state_id).values_list("workshop_id", flat=True).first()
+        if isinstance(state_id, int) and 0 < state_id < 2**63
+        else None
+    )
+    if workshop_id is None:
+        raise Http404("No such state.")
+    facilitator_membership_get(user=actor, workshop_id=workshop_id)
+    if not isinstance(data, dict):
+        raise ValidationError({"non_field_errors": ["Expected an object."]})
+    states = work_states_update(
+        actor=actor, workshop_id=workshop_id, data=[{**data, "id": state_id}]
+    )
+    return next(state for state in states if state.pk == state_id)
+
+
+# Type rules -----------------------------------------------------------------------------------
+
+
+def type_rules_get(*, workshop_id: int) -> tuple[dict[str, str], dict[str, str]]:
+    """The workshop's (tag rules, type rules), keyed by `rule_key`; the defaults until a
+    facilitator has edited them."""
+    rows = list(
+        TypeRule.objects.filter(workshop_id=workshop_id).values_list("match", "value", "flow_type")
+    )
+    if not rows:
+        return dict(DEFAULT_TAG_RULES), dict(DEFAULT_TYPE_RULES)
+    tag_rules = {
+        value: flow_type for match, value, flow_type in rows if match == TypeRule.Match.TAG
+    }
+    type_rules = {
+        value: flow_type for match, value, flow_type in rows if match == TypeRule.Match.TYPE
+    }
+    return tag_rules, type_rules
+
+
+@transaction.atomic
+def type_rules_replace(*, actor: AbstractBaseUser, workshop_id: int, data: Any) -> int:
+    """A facilitator replaces the workshop's type rules with `data` (a list of
+    `{"match": "tag"|"type", "value", "flow_type"}`) and every item is retyped. Returns how
+    many items changed type. At least one rule is kept: an empty list is refused."""
+    facilitator_membership_get(user=actor, workshop_id=workshop_id)
+    if not isinstance(data, list) or not data:
+        raise ValidationError(
+            {"rules": ["Give at least one rule (items no rule matches are features)."]}
+        )
+    if len(data) > MAX_TYPE_RULES:
+        raise ValidationError({"rules": [f"At most {MAX_TYPE_RULES} rules."]})
+    errors: dict[str, list[str]] = {}
+    rules: dict[tuple[str, str], str] = {}
+    for index, entry in enumerate(data):
+        try:
+            fields = clean_payload(TYPE_RULE_SPEC, entry, partial=False, read_only=("id",))
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                errors[f"{index}.{name}"] = messages
+            continue
+        rules[(fields["match"], rule_key(fields["value"]))] = fields["flow_type"]
+    if errors:
+        raise ValidationError(errors)
+    TypeRule.objects.filter(workshop_id=workshop_id).delete()
+    TypeRule.objects.bulk_create(
+        TypeRule(workshop_id=workshop_id, match=match, value=value, flow_type=flow_type)
+        for (match, value), flow_type in rules.items()
+    )
+    changed = work_items_retype(workshop_id=workshop_id)
+    events.flow_changed_on_commit(workshop_id, reason="types")
+    return changed
+
+
+def work_items_retype(*, workshop_id: int) -> int:
+    """Gives every item of the workshop the flow type its tags and tracker type get under
+    the current rules; returns how many changed."""
+    tag_rules, type_rules = type_rules_get(workshop_id=workshop_id)
+    moves: dict[str, list[int]] = {}
+    rows: Iterable[tuple[int, list[str], str, str]] = (
+        WorkItem.objects.filter(workshop_id=workshop_id)
+        .values_list("id", "tags", "tracker_type", "flow_type")
+        .iterator(chunk_size=5_000)
+    )
+    for item_id, tags, tracker_type, current in rows:
+        flow_type = flow_type_for(
+            tags=tags or (), tracker_type=tracker_type, tag_rules=tag_rules, type_rules=type_rules
+        )
+        if flow_type != current:
+            moves.setdefault(flow_type, []).append(item_id)
+    for flow_type, ids in moves.items():
+        for start in range(0, len(ids), 5_000):
+            WorkItem.objects.filter(pk__in=ids[start : start + 5_000]).update(flow_type=flow_type)
+    return sum(len(ids) for ids in moves.values())
