@@ -1,0 +1,307 @@
+"""Long CSV: one row per transition (`item_id,state,entered_at`), plus optional `title`,
+`type`, `tags` (separated by `|` or `;`), `url` and `created` columns. Header names match
+case-insensitively, ignoring spaces, `_` and `-`, and common aliases are accepted (e.g.
+vsm-workshop's `workItemId,stage,enteredAt,exitedAt`; `exitedAt` is ignored with a warning,
+since an item leaves a state when it enters the next).
+
+An item's rows may be anywhere in the file, so the whole file is read before any row is
+yielded. What is held meanwhile is compact and bounded by MAX_ROWS: per item its attributes
+and, per transition, three integers (time, state number, line); never the file.
+
+Yields: problems (errors, then warnings), then per item (in the order items first appear)
+its ItemRow followed by its TransitionRows sorted by entered_at (file order breaks ties),
+then one StateRow per state (no order, no category: the file has neither).
+
+Numeric dates like 03/04/2024 are read day-first or month-first as the whole file shows
+(see `dates.DateOrder`): the first read stops at the first such date that could be either,
+the date columns are scanned, and the file is read again.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from workitems.importers import csvfile
+from workitems.importers.dates import (
+    DateError,
+    DateOrder,
+    NeedsOrder,
+    from_micros,
+    quoted,
+    to_micros,
+)
+from workitems.importers.fields import Attributes, id_error, split_tags, state_error, unique
+from workitems.importers.problems import MAX_FATAL, Stop, limited
+from workitems.importers.rows import ItemRow, Opener, Problem, Row, StateRow, TransitionRow
+
+ID = ("itemid", "workitemid", "id", "key", "issuekey", "issueid", "issue", "item", "ticket")
+STATE = ("state", "stage", "status", "column", "step", "tostate", "tostatus", "tostage")
+ENTERED = (
+    "enteredat",
+    "entered",
+    "entereddate",
+    "enteredon",
+    "enteredtime",
+    "startedat",
+    "startdate",
+    "changedat",
+    "changeddate",
+    "transitionedat",
+    "timestamp",
+    "date",
+)
+EXITED = ("exitedat", "exited", "exiteddate", "exitedon", "exitdate", "leftat", "enddate")
+TITLE = ("title", "name", "summary")
+TYPE = ("type", "itemtype", "workitemtype", "issuetype", "kind")
+TAGS = ("tags", "labels", "tag", "label")
+URL = ("url", "link", "htmlurl", "href")
+CREATED = ("created", "createdat", "createddate", "createdon")
+
+
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """Where each role's column is in the header (None: absent)."""
+
+    item_id: int
+    state: int
+    entered_at: int
+    names: tuple[str, ...]
+    title: int | None = None
+    tracker_type: int | None = None
+    tags: tuple[int, ...] = ()
+    url: int | None = None
+    created: int | None = None
+    exited: int | None = None
+
+
+def columns(header: Sequence[str]) -> Columns | str:
+    """The columns of a long CSV header, or a sentence saying what is missing."""
+    if not header:
+        return "The file is empty: it has no header row."
+    found = {
+        role: csvfile.column_of(header, aliases)
+        for role, aliases in (("item_id", ID), ("state", STATE), ("entered_at", ENTERED))
+    }
+    missing = [role for role, index in found.items() if index is None]
+    if found["item_id"] is None:
+        return (
+            "The header has no item id column: name one item_id (or workItemId, id, key). "
+            f"The header is: {_header_text(header)}."
+        )
+    if missing:
+        return (
+            f"The header has no {' and no '.join(missing)} column: a long CSV needs "
+            f"item_id, state and entered_at (or stage and enteredAt). "
+            f"The header is: {_header_text(header)}."
+        )
+    return Columns(
+        item_id=found["item_id"] or 0,
+        state=found["state"] or 0,
+        entered_at=found["entered_at"] or 0,
+        names=tuple(name.strip() for name in header),
+        title=csvfile.column_of(header, TITLE),
+        tracker_type=csvfile.column_of(header, TYPE),
+        tags=tuple(csvfile.columns_of(header, TAGS)),
+        url=csvfile.column_of(header, URL),
+        created=csvfile.column_of(header, CREATED),
+        exited=csvfile.column_of(header, EXITED),
+    )
+
+
+def _header_text(header: Sequence[str]) -> str:
+    text = ", ".join(name.strip() for name in header)
+    return text if len(text) <= 200 else text[:200] + "…"
+
+
+class _Item:
+    """What is held of one item while the file is read."""
+
+    __slots__ = ("line", "title", "url", "tracker_type", "tags", "created", "history")
+
+    def __init__(self, line: int) -> None:
+        self.line = line
+        self.title = ""
+        self.url = ""
+        self.tracker_type = ""
+        self.tags: tuple[str, ...] = ()
+        self.created: int | None = None
+        self.history = array("q")  # entered_at (µs), state number, line; per transition
+
+
+@dataclass
+class _Read:
+    problems: list[Problem] = field(default_factory=list)
+    items: dict[str, _Item] = field(default_factory=dict)
+    states: dict[str, int] = field(default_factory=dict)
+    attributes: Attributes = field(default_factory=Attributes)
+    fatal: int = 0
+
+    def add(self, problem: Problem) -> None:
+        self.problems.append(problem)
+        self.fatal += problem.fatal
+
+
+def _read(opener: Opener, order: DateOrder) -> _Read:
+    """Reads the whole file into compact per-item histories. Raises NeedsOrder when a date
+    could be day-first or month-first and `order` is not settled."""
+    result = _Read()
+    records = csvfile.read(opener)
+    try:
+        header_line, header = next(records, (1, []))
+        found = columns(header)
+        if isinstance(found, str):
+            result.add(Problem(found, header_line if header else None))
+            return result
+        if found.exited is not None:
+            result.add(
+                Problem(
+                    f"The column {quoted(found.names[found.exited])} is ignored: an item leaves a "
+                    f"state when it enters the next one.",
+                    header_line,
+                    fatal=False,
+                )
+            )
+        for line, cells in records:
+            _read_row(result, found, order, line, cells)
+            if result.fatal >= MAX_FATAL:
+                break
+    except Stop as stop:
+        result.add(stop.problem)
+    finally:
+        records.close()
+    if not result.fatal:
+        error = order.settle()
+        if error:
+            result.add(Problem(*error))
+    return result
+
+
+def _read_row(result: _Read, found: Columns, order: DateOrder, line: int, cells: list[str]) -> None:
+    external_id = csvfile.cell(cells, found.item_id).strip()
+    state = csvfile.cell(cells, found.state).strip()
+    error = id_error(external_id) or state_error(state)
+    if error:
+        result.add(Problem(error, line))
+        return
+    entered_at = _date(result, order, found, cells, found.entered_at, line, required=True)
+    created = _date(result, order, found, cells, found.created, line, required=False)
+    if entered_at is None:
+        return
+    if result.fatal:
+        return  # nothing will be imported: only look for more errors
+    item = result.items.get(external_id)
+    if item is None:
+        item = result.items[external_id] = _Item(line)
+    state_number = result.states.setdefault(state, len(result.states))
+    item.history.extend((to_micros(entered_at), state_number, line))
+    attributes = result.attributes
+    title = attributes.title(csvfile.cell(cells, found.title), line)
+    if title:
+        item.title = title
+    url = attributes.url(csvfile.cell(cells, found.url), line)
+    if url:
+        item.url = url
+    tracker_type = attributes.tracker_type(csvfile.cell(cells, found.tracker_type), line)
+    if tracker_type:
+        item.tracker_type = tracker_type
+    tags = unique(tag for index in found.tags for tag in split_tags(csvfile.cell(cells, index)))
+    if tags:
+        item.tags = tags
+    if created is not None:
+        item.created = to_micros(created)
+
+
+def _date(
+    result: _Read,
+    order: DateOrder,
+    found: Columns,
+    cells: list[str],
+    index: int | None,
+    line: int,
+    *,
+    required: bool,
+) -> datetime | None:
+    """The date in column `index`, or None (absent, or an error added to the problems)."""
+    if index is None:
+        return None
+    name = found.names[index]
+    text = csvfile.cell(cells, index)
+    if not text.strip():
+        if required:
+            result.result.add(Problem(f"The {quoted(name)} date is empty.", line))
+        return None
+    try:
+        return order.parse(text, line, name)
+    except DateError as error:
+        result.result.add(Problem(f"Column {quoted(name)}: {error}.", line))
+        return None
+
+
+def _scan(opener: Opener, order: DateOrder) -> Problem | None:
+    """Observes every date cell of the file to settle its day/month order; a problem that
+    stopped the scan is returned."""
+    records = csvfile.read(opener)
+    try:
+        _, header = next(records, (1, []))
+        found = columns(header)
+        if isinstance(found, str):
+            return None
+        date_columns = [index for index in (found.entered_at, found.created) if index is not None]
+        for line, cells in records:
+            for index in date_columns:
+                order.observe(csvfile.cell(cells, index), line, found.names[index])
+    except Stop as stop:
+        return stop.problem
+    finally:
+        records.close()
+    return None
+
+
+@limited
+def parse(opener: Opener) -> Iterator[Row]:
+    """The rows of a long CSV; see the module's docstring for their order."""
+    order = DateOrder()
+    try:
+        result = _read(opener, order)
+    except NeedsOrder:
+        order = DateOrder()
+        stopped = _scan(opener, order)
+        if stopped is not None:
+            yield stopped
+            return
+        error = order.settle()
+        if error:
+            yield Problem(*error)
+            return
+        result = _read(opener, order)
+    yield from result.problems
+    if result.fatal:
+        return
+    yield from result.attributes.close()
+    names = list(result.states)
+    items = result.items
+    while items:
+        # Each item is let go as soon as it is yielded, so memory falls while rows leave.
+        external_id = next(iter(items))
+        item = items.pop(external_id)
+        yield ItemRow(
+            external_id=external_id,
+            line=item.line,
+            title=item.title,
+            url=item.url,
+            tracker_type=item.tracker_type,
+            tags=item.tags,
+            created=from_micros(item.created) if item.created is not None else None,
+        )
+        history = item.history
+        transitions = sorted(
+            (history[index], history[index + 2], history[index + 1])
+            for index in range(0, len(history), 3)
+        )
+        for entered_at, line, state_number in transitions:
+            yield TransitionRow(external_id, names[state_number], from_micros(entered_at), line)
+    for name in names:
+        yield StateRow(name)
