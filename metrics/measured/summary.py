@@ -196,6 +196,11 @@ def _iso_datetimes(seconds: np.ndarray) -> list[str]:
     return np.strings.add(text, "+00:00").tolist()
 
 
+def _or_null(present: np.ndarray, values: np.ndarray) -> list[Any]:
+    """`values` as Python objects, None where not `present`."""
+    return np.where(present, values.astype(object), None).tolist()
+
+
 def _by_type(counts: np.ndarray) -> dict[str, int]:
     return dict(zip(FLOW_TYPES, np.asarray(counts, dtype=np.int64).tolist(), strict=True))
 
@@ -393,21 +398,20 @@ def measured_flow(
                 "external_id": external_ids[index],
                 "title": titles[index],
                 "flow_type": FLOW_TYPES[flow_type],
-                "started": started if has_started else None,
+                "started": started,
                 "finished": finished,
-                "flow_time_days": flow if has_started else None,
-                "active_days": active if has_started else None,
-                "waiting_days": waiting if has_started else None,
+                "flow_time_days": flow,
+                "active_days": active,
+                "waiting_days": waiting,
             }
-            for index, flow_type, has_started, started, finished, flow, active, waiting in zip(
+            for index, flow_type, started, finished, flow, active, waiting in zip(
                 done.tolist(),
                 flow_types[done].tolist(),
-                done_started.tolist(),
-                _iso_datetimes(started_at),
+                _or_null(done_started, np.array(_iso_datetimes(started_at), dtype=object)),
                 _iso_datetimes(finished_at),
-                flow_days.tolist(),
-                active_days.tolist(),
-                waiting_days.tolist(),
+                _or_null(done_started, flow_days),
+                _or_null(done_started, active_days),
+                _or_null(done_started, waiting_days),
                 strict=True,
             )
         ],
