@@ -32,7 +32,7 @@ class StateFacts:
             raise ValueError(f"flow_state must be one of {FLOW_STATES}, got {self.flow_state!r}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays do not compare as one truth value
 class History:
     """Work items and their state histories as flat arrays.
 
