@@ -4,4 +4,6 @@ from metrics import views
 
 urlpatterns = [
     path("streams/<int:pk>/summary/", views.summary, name="stream-summary"),
+    path("workshops/<int:pk>/flow/", views.flow, name="workshop-flow"),
+    path("workshops/<int:pk>/flow/flow.csv", views.flow_csv, name="workshop-flow-csv"),
 ]

@@ -1,17 +1,31 @@
-"""The flow summary page of a value stream (open to viewers). `?partial=1` renders only the
-body, which the page's script swaps in when a new summary arrives."""
+"""The flow summary page of a value stream and the Flow page of a workshop (both open to
+viewers). `?partial=1` renders only a page's body, which its script swaps in when the figures
+change."""
 
+import csv
+from datetime import UTC, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Count, Max, Min
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import render
 
-from metrics import charts, selectors
+from metrics import charts, flow_charts, selectors
+from metrics.api.serializers import MAX_WINDOW_DAYS, FlowMetricsQuerySerializer
+from metrics.measured import INTERVALS
+from metrics.selectors import measured_flow_get
 from metrics.services import summary_get_or_compute
 from metrics.units import seconds_per_day
-from streams.models import Activity
+from streams.models import Activity, ValueStream
 from streams.selectors import stream_get
+from streams.services.transfer import (
+    _cell as safe_cell,
+)  # the map's CSV export defuses the same way
+from workitems.models import FlowState, Transition
+from workitems.selectors import import_list, work_item_count, work_state_list
+from workshops.selectors import membership_get
 
 
 def _headline(stream: Any) -> dict[str, Any]:
@@ -60,3 +74,207 @@ def summary(request: HttpRequest, pk: int) -> HttpResponse:
         "metrics/_summary_body.html" if request.GET.get("partial") else "metrics/summary.html"
     )
     return render(request, template, context)
+
+
+# The Flow page: measured flow of the workshop's work items ------------------------------------
+
+PRESET_DAYS = (30, 90, 180)
+IMPORT_FORMATS = (
+    (
+        "long_csv",
+        "Long CSV",
+        "one row per state change: item_id, state, entered_at (and title, type, tags)",
+    ),
+    ("wide_csv", "Wide CSV", "one row per item, one date column per workflow state"),
+    ("jira_json", "Jira JSON", "issues exported with their changelog"),
+    ("ado_json", "Azure DevOps JSON", "work items with their revisions"),
+    ("github_json", "GitHub JSON", "issues with their events"),
+)
+
+
+def _flow_window(query: QueryDict) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """The validated window of `query`, or the default window and the errors to show."""
+    serializer = FlowMetricsQuerySerializer(data=query)
+    if serializer.is_valid():
+        return dict(serializer.validated_data), {}
+    errors = {
+        name: [str(message) for message in messages] for name, messages in serializer.errors.items()
+    }
+    default = FlowMetricsQuerySerializer(data={})
+    default.is_valid(raise_exception=True)
+    return dict(default.validated_data), errors
+
+
+def _measured_flow(
+    request: HttpRequest, pk: int
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, list[str]]]:
+    """(window, payload, errors) of the page's query; a window the computation refuses
+    (e.g. one that starts after as_of) is reported as an error, and the default shown."""
+    window, errors = _flow_window(request.GET)
+    try:
+        payload = measured_flow_get(user=request.user, workshop_id=pk, **window)
+    except ValueError as error:
+        errors = {**errors, "start": [_window_refusal(window, error)]}
+        window, _ = _flow_window(QueryDict())
+        payload = measured_flow_get(user=request.user, workshop_id=pk, **window)
+    return window, payload, errors
+
+
+def _window_refusal(window: dict[str, Any], error: ValueError) -> str:
+    """The computation's refusal of a window the serializer let through, for people."""
+    as_of_day = window["as_of"].astimezone(UTC).date()
+    if window["start"] > as_of_day:
+        return (
+            f"The window starts after {as_of_day.isoformat()}, the day the figures are taken "
+            "at: choose an earlier start."
+        )
+    return str(error)
+
+
+def _history_facts(workshop_id: int) -> dict[str, Any]:
+    """How much history the workshop has: items, transitions and their first and last day."""
+    facts = Transition.objects.filter(item__workshop_id=workshop_id).aggregate(
+        transitions=Count("id"), first=Min("entered_at"), last=Max("entered_at")
+    )
+    return {**facts, "items": work_item_count(workshop_id=workshop_id)}
+
+
+def _hints(
+    *, facts: dict[str, Any], states: list[tuple[str, str]], payload: dict[str, Any]
+) -> list[str]:
+    """What the page lacks to show every figure, in the order to fix it (keys of the
+    templates' hints)."""
+    if not facts["items"]:
+        return ["no-items"]
+    if not facts["transitions"]:
+        return ["no-history"]
+    mapped = {flow_state for _, flow_state in states}
+    hints = []
+    if not mapped & {"waiting", "active"}:
+        hints.append("no-progress-state")
+    elif "active" not in mapped:
+        hints.append("no-active-state")
+    elif "waiting" not in mapped:
+        hints.append("no-waiting-state")
+    if "done" not in mapped:
+        hints.append("no-done-state")
+    # Aging is taken at as_of whatever the window, so it says nothing about the window.
+    quiet = (
+        not payload["done"]
+        and not payload["velocity"]["canceled"]
+        and not any(row["total"] for row in payload["load"])
+    )
+    if quiet:
+        hints.append("quiet-window")
+    return hints
+
+
+def _query_string(**params: Any) -> str:
+    return urlencode({name: value for name, value in params.items() if value not in (None, "")})
+
+
+def _flow_context(request: HttpRequest, pk: int) -> tuple[dict[str, Any], bool]:
+    membership = membership_get(user=request.user, workshop_id=pk)
+    window, payload, errors = _measured_flow(request, pk)
+    work_states = list(work_state_list(user=request.user, workshop_id=pk))
+    states = [(state.name, state.flow_state) for state in work_states]
+    facts = _history_facts(pk)
+    today = window["as_of"].astimezone(UTC).date()
+    as_of = request.GET.get("as_of", "") if "as_of" not in errors else ""
+    start, end = window["start"], window["end"]
+    presets = []
+    for days in PRESET_DAYS:
+        preset_start = today - timedelta(days=days - 1)
+        presets.append(
+            {
+                "days": days,
+                "query": _query_string(
+                    start=preset_start, end=today, interval=window["interval"], as_of=as_of
+                ),
+                "current": start == preset_start and end == today,
+            }
+        )
+    whole = None
+    if facts["first"] and facts["last"]:
+        first, last = (
+            facts["first"].astimezone(UTC).date(),
+            min(facts["last"].astimezone(UTC).date(), today),
+        )
+        first = max(first, last - timedelta(days=MAX_WINDOW_DAYS - 1))
+        whole = {
+            "first": first,
+            "last": last,
+            "query": _query_string(start=first, end=last, interval="week", as_of=as_of),
+            # Offered beside the presets only when this window misses part of the history.
+            "outside": first < start or last > end,
+        }
+    charts = flow_charts.page_charts(payload, states)
+    latest_import = next(iter(import_list(user=request.user, workshop_id=pk, limit=1)), None)
+    context = {
+        "workshop": membership.workshop,
+        "membership": membership,
+        "can_edit": membership.is_facilitator,
+        "flow": payload,
+        "window": window,
+        "window_query": _query_string(
+            start=start, end=end, interval=window["interval"], as_of=as_of
+        ),
+        "as_of": as_of,
+        "errors": errors,
+        "values": {name: request.GET.get(name, "") if errors else "" for name in ("start", "end")},
+        "intervals": INTERVALS,
+        "presets": presets,
+        "whole": whole,
+        "facts": facts,
+        "hints": _hints(facts=facts, states=states, payload=payload),
+        "headline": flow_charts.headline(payload),
+        "charts": charts,
+        "states": work_states,
+        "flow_states": FlowState.choices,
+        "latest_import": latest_import,
+        "import_formats": IMPORT_FORMATS,
+        "streams": ValueStream.objects.filter(workshop_id=pk).order_by("id"),
+    }
+    return context, bool(errors)
+
+
+@login_required
+def flow(request: HttpRequest, pk: int) -> HttpResponse:
+    """The measured flow of a workshop's work items (open to viewers): the Flow Framework
+    figures of the chosen window, their charts, the forecast, the state mapping (edited by
+    facilitators) and the import form. `?partial=1` renders only the body, which the page's
+    script swaps in when the flow changes. A window the query cannot give answers 400 with
+    the errors beside the picker and the default window's figures."""
+    context, invalid = _flow_context(request, pk)
+    template = "metrics/_flow_body.html" if request.GET.get("partial") else "metrics/flow.html"
+    return render(request, template, context, status=400 if invalid else 200)
+
+
+@login_required
+def flow_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    """The Flow page's figures as one CSV (sections: figures, throughput, periods, load, CFD,
+    done items, aging items), for the same window parameters as the page. Text that a
+    spreadsheet would run as a formula is defused."""
+    membership = membership_get(user=request.user, workshop_id=pk)
+    window, errors = _flow_window(request.GET)
+    if errors:
+        text = "\n".join(f"{name}: {' '.join(messages)}" for name, messages in errors.items())
+        return HttpResponseBadRequest(text, content_type="text/plain; charset=utf-8")
+    try:
+        payload = measured_flow_get(user=request.user, workshop_id=pk, **window)
+    except ValueError as error:
+        return HttpResponseBadRequest(
+            f"start: {_window_refusal(window, error)}", content_type="text/plain; charset=utf-8"
+        )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    filename = (
+        f"flow-{membership.workshop_id}-{payload['window']['start']}-{payload['window']['end']}.csv"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.write("\ufeff")  # spreadsheets read the file as UTF-8
+    writer = csv.writer(response)
+    for number, section in enumerate(flow_charts.csv_sections(payload)):
+        if number:
+            writer.writerow([])
+        writer.writerows([safe_cell(value) for value in row] for row in section)
+    return response

@@ -1,0 +1,182 @@
+// The state-mapping editor of the Flow page (facilitators): pick a flow state per tracker
+// state, reorder by dragging or with the Move up / Move down buttons. Each change is one
+// PATCH of the workshop's states; the page then swaps in the freshly rendered body (the
+// socket's `flow.changed` frame asks for the same, for every other open page). The editor is
+// part of that body, so listeners are delegated to the page's container.
+
+export function setupMapping({ container, url, csrfToken, refresh }) {
+  let message = { text: '', css: '' };
+  let saving = false;
+  let dragged = null;
+
+  function statusElement() {
+    return container.querySelector('#mapping-status');
+  }
+
+  function setStatus(text, css = '') {
+    message = { text, css };
+    const element = statusElement();
+    if (element) {
+      element.textContent = text;
+      element.className = `mapping-status ${css}`;
+    }
+  }
+
+  function rows() {
+    return [...container.querySelectorAll('#mapping-list > li[data-state-id]')];
+  }
+
+  function setBusy(on) {
+    const list = container.querySelector('#mapping-list');
+    if (!list) return;
+    list.setAttribute('aria-busy', on ? 'true' : 'false');
+    for (const control of list.querySelectorAll('select, button')) {
+      if (on) {
+        control.dataset.wasDisabled = control.disabled ? 'true' : 'false';
+        control.disabled = true;
+      } else if (control.dataset.wasDisabled) {
+        control.disabled = control.dataset.wasDisabled === 'true';
+        delete control.dataset.wasDisabled;
+      }
+    }
+  }
+
+  function describe(body, status) {
+    if (body && typeof body === 'object') {
+      if (typeof body.detail === 'string') return body.detail;
+      const first = Object.values(body)[0];
+      if (first) return [].concat(first).join(' ');
+    }
+    return `the server answered ${status}`;
+  }
+
+  async function save(changes, done, focusKey) {
+    if (saving) return;
+    saving = true;
+    // Keep the focus on the control that was used: the body is re-rendered after saving.
+    const focused = focusKey || document.activeElement?.dataset?.focus;
+    setBusy(true);
+    setStatus('Saving…');
+    try {
+      const response = await fetch(url, {
+        method: 'PATCH',
+        credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-CSRFToken': csrfToken },
+        body: JSON.stringify(changes),
+      });
+      let body = null;
+      try { body = await response.json(); } catch { body = null; }
+      if (!response.ok) throw new Error(describe(body, response.status));
+      setStatus('Saved. Updating the figures…', 'saved');
+      await refresh();
+      setStatus(`Saved: ${done}`, 'saved');
+    } catch (error) {
+      const reason = error instanceof TypeError ? 'no connection to the server; try again when you are back online' : error.message;
+      setStatus(`Not saved: ${reason}. The mapping is unchanged.`, 'error');
+      await refresh(); // puts back what the server has
+    } finally {
+      saving = false;
+      setBusy(false);
+      if (focused) {
+        const target = container.querySelector(`#flow-body [data-focus="${CSS.escape(focused)}"]`);
+        if (target && !target.disabled) target.focus();
+        else container.querySelector(`#flow-body [data-focus="select-${CSS.escape(focused.split('-').pop())}"]`)?.focus();
+      }
+    }
+  }
+
+  function move(row, position, focusKey) {
+    const all = rows();
+    const name = row.dataset.stateName;
+    const without = all.filter((other) => other !== row);
+    const clamped = Math.max(0, Math.min(position, without.length));
+    if (all.indexOf(row) === clamped) return;
+    // Show the new order at once; the saved body replaces it.
+    const list = row.parentElement;
+    if (clamped >= without.length) list.append(row);
+    else list.insertBefore(row, without[clamped]);
+    save(
+      [{ id: Number(row.dataset.stateId), order: clamped }],
+      `${name} is now state ${clamped + 1} of ${all.length}.`,
+      focusKey,
+    );
+  }
+
+  container.addEventListener('change', (event) => {
+    const select = event.target.closest('#mapping-list select[data-flow-state]');
+    if (!select) return;
+    const row = select.closest('li[data-state-id]');
+    const label = select.selectedOptions[0]?.textContent || select.value;
+    save(
+      [{ id: Number(row.dataset.stateId), flow_state: select.value }],
+      `${row.dataset.stateName} now counts as ${label.toLowerCase()}.`,
+    );
+  });
+
+  container.addEventListener('click', (event) => {
+    const button = event.target.closest('#mapping-list button[data-move]');
+    if (!button || button.disabled) return;
+    const row = button.closest('li[data-state-id]');
+    const index = rows().indexOf(row);
+    // Moving the row in the DOM takes the focus off the button: remember which it was.
+    move(row, button.dataset.move === 'up' ? index - 1 : index + 1, button.dataset.focus);
+  });
+
+  // Drag and drop (the buttons do the same from the keyboard).
+  function clearMarks() {
+    for (const row of rows()) row.classList.remove('drop-before', 'drop-after');
+  }
+
+  function after(row, event) {
+    const box = row.getBoundingClientRect();
+    return event.clientY > box.top + box.height / 2;
+  }
+
+  container.addEventListener('dragstart', (event) => {
+    const row = event.target.closest?.('#mapping-list > li[data-state-id]');
+    if (!row || saving) { if (row) event.preventDefault(); return; }
+    dragged = row;
+    row.classList.add('dragging');
+    event.dataTransfer.effectAllowed = 'move';
+    event.dataTransfer.setData('text/plain', row.dataset.stateName);
+  });
+
+  container.addEventListener('dragover', (event) => {
+    const row = event.target.closest?.('#mapping-list > li[data-state-id]');
+    if (!dragged || !row) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = 'move';
+    clearMarks();
+    if (row !== dragged) row.classList.add(after(row, event) ? 'drop-after' : 'drop-before');
+  });
+
+  container.addEventListener('drop', (event) => {
+    const row = event.target.closest?.('#mapping-list > li[data-state-id]');
+    if (!dragged || !row) return;
+    event.preventDefault();
+    clearMarks();
+    const source = dragged;
+    dragged = null;
+    source.classList.remove('dragging');
+    if (row === source) return;
+    const without = rows().filter((other) => other !== source);
+    move(source, without.indexOf(row) + (after(row, event) ? 1 : 0));
+  });
+
+  container.addEventListener('dragend', () => {
+    dragged?.classList.remove('dragging');
+    dragged = null;
+    clearMarks();
+  });
+
+  return {
+    // The body was re-rendered: show the last message again in the fresh status line.
+    afterSwap() {
+      const element = statusElement();
+      if (element && message.text) {
+        element.textContent = message.text;
+        element.className = `mapping-status ${message.css}`;
+      }
+    },
+  };
+}
