@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
+import numpy as np
+from django.db import connection
 from django.db.models import Count, Q
 
 from metrics.flow import ActivityFacts, WasteFacts
+from metrics.measured import FLOW_TYPES, History, StateFacts, measured_flow
 from metrics.models import FlowSnapshot, FlowSummary
 from streams.kinds import FLOW_NEUTRAL_OPS
 from streams.models import Activity, Countermeasure, Link, Op, ValueStream, Waste
+from workitems.models import Transition, WorkItem, WorkState
+from workshops.selectors import AnyUser, membership_get
 
 
 def stream_facts(
@@ -85,3 +91,98 @@ def related_streams(stream: ValueStream) -> list[ValueStream]:
     if stream.based_on_id:
         related.insert(0, stream.based_on)  # type: ignore[arg-type]
     return related
+
+
+# Measured flow -------------------------------------------------------------------------------
+
+# PostgreSQL's binary COPY of (item id, state id, epoch seconds), all int8 and never null: a
+# 2-byte field count, then per field a 4-byte length and the 8-byte value, big-endian; after
+# a 19-byte header. Read straight into numpy: a million transitions in a few milliseconds.
+_COPY_HEADER = 19
+_COPY_ROW = np.dtype(
+    [
+        ("fields", ">i2"),
+        ("item_len", ">i4"),
+        ("item", ">i8"),
+        ("state_len", ">i4"),
+        ("state", ">i8"),
+        ("at_len", ">i4"),
+        ("at", ">i8"),
+    ]
+)
+_TRANSITIONS_SQL = (
+    "SELECT t.item_id, t.state_id, floor(extract(epoch FROM t.entered_at))::int8 "
+    "FROM workitems_transition t JOIN workitems_workitem w ON w.id = t.item_id "
+    "WHERE w.workshop_id = %s ORDER BY t.item_id, t.entered_at, t.id"
+)
+
+
+def _transition_arrays(workshop_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(item ids, state ids, epoch seconds) of the workshop's transitions, in history order."""
+    if connection.vendor == "postgresql":
+        buffer = bytearray()
+        with connection.cursor() as cursor:
+            sql = cursor.mogrify(_TRANSITIONS_SQL, [workshop_id])
+            if isinstance(sql, bytes):
+                sql = sql.decode()
+            with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT binary)") as copy:
+                for block in copy:
+                    buffer += block
+        count = (len(buffer) - _COPY_HEADER - 2) // _COPY_ROW.itemsize
+        rows = np.frombuffer(buffer, dtype=_COPY_ROW, count=count, offset=_COPY_HEADER)
+        return (
+            rows["item"].astype(np.int64),
+            rows["state"].astype(np.int64),
+            rows["at"].astype(np.int64),
+        )
+    transitions = list(
+        Transition.objects.filter(item__workshop_id=workshop_id)
+        .order_by("item_id", "entered_at", "id")
+        .values_list("item_id", "state_id", "entered_at")
+    )
+    return (
+        np.array([row[0] for row in transitions], dtype=np.int64),
+        np.array([row[1] for row in transitions], dtype=np.int64),
+        np.array([int(row[2].timestamp()) for row in transitions], dtype=np.int64),
+    )
+
+
+def work_history(workshop_id: int) -> History:
+    """The workshop's work items, states (with the current mapping) and transitions as the
+    arrays `metrics.measured` computes on."""
+    items = list(
+        WorkItem.objects.filter(workshop_id=workshop_id)
+        .order_by("id")
+        .values_list("id", "external_id", "title", "flow_type")
+    )
+    states = list(
+        WorkState.objects.filter(workshop_id=workshop_id)
+        .order_by("order", "id")
+        .values_list("id", "name", "order", "flow_state")
+    )
+    item_ids = np.array([row[0] for row in items], dtype=np.int64)
+    state_ids = np.array([row[0] for row in states], dtype=np.int64)
+    state_index = np.argsort(state_ids)
+    transition_item, transition_state, transition_at = _transition_arrays(workshop_id)
+    type_index = {name: index for index, name in enumerate(FLOW_TYPES)}
+    return History(
+        external_ids=[row[1] for row in items],
+        titles=[row[2] for row in items],
+        flow_types=np.array([type_index[row[3]] for row in items], dtype=np.int8),
+        states=[StateFacts(name, order, flow_state) for _, name, order, flow_state in states],
+        transition_item=np.searchsorted(item_ids, transition_item).astype(np.int64),
+        transition_state=state_index[
+            np.searchsorted(state_ids, transition_state, sorter=state_index)
+        ].astype(np.int64),
+        transition_at=transition_at,
+    )
+
+
+def measured_flow_get(
+    *, user: AnyUser, workshop_id: int, start: date, end: date, as_of: datetime, interval: str
+) -> dict[str, Any]:
+    """The measured flow of a workshop's work items (members only; Http404 otherwise)."""
+    membership_get(user=user, workshop_id=workshop_id)
+    return measured_flow(
+        work_history(workshop_id), start=start, end=end, as_of=as_of, interval=interval
+    )

@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern
 
 from metrics.api import urls as metrics_api_urls
@@ -31,6 +32,8 @@ from tests.factories import (
     WasteFactory,
     WorkshopFactory,
 )
+from workitems.api import urls as workitems_api_urls
+from workitems.models import WorkItemImport, WorkState
 from workshops.api import urls as workshop_api_urls
 from workshops.models import Membership, Role, Workshop
 
@@ -104,6 +107,17 @@ MATRIX: list[tuple[str, str, int, int, int, int, str]] = [
     ("GET",    "streams/{stream}/export/csv/",                      200, 200, 200, 404, ANON),
     ("GET",    "streams/{stream}/export/svg/",                      200, 200, 200, 404, ANON),
     ("GET",    "streams/{stream}/summary/",                         200, 200, 200, 404, ANON),
+    # Measured flow: facilitators import and map; every member reads the figures.
+    ("GET",    "workshops/{workshop}/flow-metrics/",                200, 200, 200, 404, ANON),
+    ("POST",   "workshops/{workshop}/work-items/import/",           201, 403, 403, 404, ANON),
+    ("GET",    "workshops/{workshop}/work-item-imports/",           200, 200, 200, 404, ANON),
+    ("GET",    "work-item-imports/{import}/",                       200, 200, 200, 404, ANON),
+    ("GET",    "workshops/{workshop}/work-states/",                 200, 200, 200, 404, ANON),
+    ("PATCH",  "workshops/{workshop}/work-states/",                 200, 403, 403, 404, ANON),
+    ("GET",    "work-states/{state}/",                              200, 200, 200, 404, ANON),
+    ("PATCH",  "work-states/{state}/",                              200, 403, 403, 404, ANON),
+    ("GET",    "workshops/{workshop}/type-rules/",                  200, 200, 200, 404, ANON),
+    ("PUT",    "workshops/{workshop}/type-rules/",                  200, 403, 403, 404, ANON),
 ]
 # fmt: on
 # What each write sends; "{name}" stands for the id of that object of the world below.
@@ -127,6 +141,11 @@ BODIES: dict[tuple[str, str], Any] = {
     ("PATCH", "notes/{note}/"): {"kind": "idea"},
     ("PATCH", "votes/{vote}/"): {"waste": "{waste}"},
     ("POST", "workshops/{workshop}/timer/"): {"seconds": 60},
+    ("PATCH", "workshops/{workshop}/work-states/"): [{"id": "{state}", "flow_state": "waiting"}],
+    ("PATCH", "work-states/{state}/"): {"flow_state": "waiting"},
+    ("PUT", "workshops/{workshop}/type-rules/"): [
+        {"match": "tag", "value": "risk", "flow_type": "risk"}
+    ],
     ("POST", "workshops/{workshop}/import/"): {
         "format": "flowmap.stream",
         "version": 1,
@@ -148,6 +167,8 @@ def _fill(value: Any, ids: dict[str, Any]) -> Any:
     """Replaces "{name}" placeholders: a whole value becomes the id, a path is formatted."""
     if isinstance(value, dict):
         return {key: _fill(item, ids) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_fill(item, ids) for item in value]
     if isinstance(value, str):
         whole = re.fullmatch(r"\{(\w+)\}", value)
         return ids[whole.group(1)] if whole else value.format(**ids)
@@ -156,8 +177,12 @@ def _fill(value: Any, ids: dict[str, Any]) -> Any:
 
 def _call(client: Any, method: str, path: str, ids: dict[str, Any]) -> Any:
     """Sends the matrix row's request, with its body, naming the objects in `ids`."""
+    url = "/api/" + _fill(path, ids)
+    if (method, path) == ("POST", "workshops/{workshop}/work-items/import/"):
+        upload = SimpleUploadedFile("history.csv", b"item_id,state,entered_at\n1,New,2024-01-01\n")
+        return client.post(url, {"file": upload}, format="multipart")
     body = _fill(BODIES.get((method, path)), ids)
-    return getattr(client, method.lower())("/api/" + _fill(path, ids), body, format="json")
+    return getattr(client, method.lower())(url, body, format="json")
 
 
 def _assert_status(response: Any, expected: int | str) -> None:
@@ -185,6 +210,10 @@ def _world(workshop: Workshop, stream: ValueStream, voter: Membership) -> dict[s
         "member": MembershipFactory(workshop=workshop).pk,
         "invitation": InvitationFactory(workshop=workshop).pk,
         "token": InvitationFactory(workshop=workshop, role=Role.VIEWER).token,
+        "state": WorkState.objects.create(
+            workshop=workshop, name="In Progress", order=0, flow_state="active"
+        ).pk,
+        "import": WorkItemImport.objects.create(workshop=workshop, status="done").pk,
     }
 
 
@@ -244,7 +273,7 @@ FOUNDATION = {
 def test_matrix_covers_every_api_endpoint():
     routes = {
         re.sub(r"<[^>]+>", "{}", str(pattern.pattern))
-        for module in (workshop_api_urls, stream_api_urls, metrics_api_urls)
+        for module in (workshop_api_urls, stream_api_urls, metrics_api_urls, workitems_api_urls)
         for pattern in module.urlpatterns
         if isinstance(pattern, URLPattern)
     }
@@ -268,7 +297,9 @@ def test_anonymous_caller_without_credentials_gets_no_token(client_for):
     assert response.status_code == 400 and "token" not in response.data
 
 
-@pytest.mark.parametrize("path", sorted({path for _, path, *_ in MATRIX}))
+@pytest.mark.parametrize(
+    "path", sorted({path for method, path, *_ in MATRIX} - {p for m, p, *_ in MATRIX if m == "PUT"})
+)
 def test_put_is_not_an_allowed_method_anywhere(cast, world, client_for, path):
     response = client_for(cast.facilitator).put("/api/" + _fill(path, world), {}, format="json")
     assert response.status_code == 405

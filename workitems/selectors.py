@@ -49,7 +49,10 @@ def import_get(*, user: AnyUser, import_id: int) -> WorkItemImport:
     )
     if record is None:
         raise Http404("No such import.")
-    membership_get(user=user, workshop_id=record.workshop_id)
+    try:
+        membership_get(user=user, workshop_id=record.workshop_id)
+    except Http404:
+        raise Http404("No such import.") from None  # the same answer as for no record
     return record
 
 
@@ -67,7 +70,10 @@ def work_state_get(*, user: AnyUser, state_id: int) -> WorkState:
     state = WorkState.objects.filter(pk=state_id).first() if 0 < state_id <= MAX_ID else None
     if state is None:
         raise Http404("No such state.")
-    membership_get(user=user, workshop_id=state.workshop_id)
+    try:
+        membership_get(user=user, workshop_id=state.workshop_id)
+    except Http404:
+        raise Http404("No such state.") from None  # the same answer as for no state
     return state
 
 

@@ -342,7 +342,10 @@ def work_state_update(*, actor: AbstractBaseUser, state_id: int, data: Any) -> W
     )
     if workshop_id is None:
         raise Http404("No such state.")
-    facilitator_membership_get(user=actor, workshop_id=workshop_id)
+    try:
+        facilitator_membership_get(user=actor, workshop_id=workshop_id)
+    except Http404:
+        raise Http404("No such state.") from None  # the same answer as for no state
     if not isinstance(data, dict):
         raise ValidationError({"non_field_errors": ["Expected an object."]})
     states = work_states_update(

@@ -1,5 +1,7 @@
 """Reads of workshops and memberships, always scoped to what the user may see."""
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -8,19 +10,26 @@ from django.http import Http404
 from workshops.models import Invitation, Membership, Workshop
 
 AnyUser = AbstractBaseUser | AnonymousUser
+MAX_ID = 2**63 - 1  # the largest id a row can have (bigint); beyond it nothing exists
 
 
-def membership_get(*, user: AnyUser, workshop_id: int) -> Membership:
-    """The user's membership of the workshop. Raises Http404 for non-members, so a workshop's
-    existence is never revealed to outsiders."""
-    if not user.is_authenticated:
-        raise Http404("No such workshop.")
+def membership_get(*, user: AnyUser, workshop_id: Any) -> Membership:
+    """The user's membership of the workshop. Raises Http404 for non-members and for ids no
+    row can have, so a workshop's existence is never revealed to outsiders."""
     try:
-        return Membership.objects.select_related("workshop").get(
-            workshop_id=workshop_id, user_id=user.pk
-        )
-    except (Membership.DoesNotExist, ValueError, TypeError):
+        workshop_id = int(workshop_id)
+    except (TypeError, ValueError):
         raise Http404("No such workshop.") from None
+    if not user.is_authenticated or not 0 < workshop_id <= MAX_ID:
+        raise Http404("No such workshop.")
+    membership = (
+        Membership.objects.select_related("workshop")
+        .filter(workshop_id=workshop_id, user_id=user.pk)
+        .first()
+    )
+    if membership is None:
+        raise Http404("No such workshop.")
+    return membership
 
 
 def facilitator_membership_get(*, user: AnyUser, workshop_id: int) -> Membership:

@@ -1,6 +1,12 @@
 """The flow summary's shape in the API."""
 
+from datetime import UTC, timedelta
+
+from django.utils import timezone
 from rest_framework import serializers
+
+DEFAULT_WINDOW_DAYS = 90
+MAX_WINDOW_DAYS = 3 * 366
 
 
 class TeamFlowSerializer(serializers.Serializer):
@@ -34,3 +40,79 @@ class FlowSummarySerializer(serializers.Serializer):
     computed_at = serializers.DateTimeField()
     stale = serializers.BooleanField(help_text="True while a recompute is pending.")
     votes_revealed = serializers.BooleanField()
+
+
+class FlowMetricsQuerySerializer(serializers.Serializer):
+    """The window of the measured flow. Days are UTC days, both ends included."""
+
+    start = serializers.DateField(
+        required=False, help_text="First day (YYYY-MM-DD); default: 89 days before `end`."
+    )
+    end = serializers.DateField(
+        required=False, help_text="Last day (YYYY-MM-DD); default and latest: as_of's UTC day."
+    )
+    as_of = serializers.DateTimeField(
+        required=False,
+        help_text="The instant the figures are taken at (ISO 8601; no offset means UTC); "
+        "transitions after it are ignored. Default: now.",
+    )
+    interval = serializers.ChoiceField(
+        choices=("day", "week", "month", "quarter"),
+        default="day",
+        help_text="The throughput's bucket.",
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        as_of = attrs.get("as_of") or timezone.now()
+        if timezone.is_naive(as_of):
+            as_of = as_of.replace(tzinfo=UTC)
+        end = attrs.get("end") or as_of.astimezone(UTC).date()
+        start = attrs.get("start") or end - timedelta(days=DEFAULT_WINDOW_DAYS - 1)
+        if start > end:
+            raise serializers.ValidationError({"start": ["The start must not be after the end."]})
+        if (end - start).days + 1 > MAX_WINDOW_DAYS:
+            raise serializers.ValidationError(
+                {"start": [f"The window can be at most {MAX_WINDOW_DAYS} days long."]}
+            )
+        return {"start": start, "end": end, "as_of": as_of, "interval": attrs["interval"]}
+
+
+class FlowMetricsSerializer(serializers.Serializer):
+    """The measured flow of a workshop's work items (docs/flow-metrics.md defines each
+    figure). Durations in days (86,400 s); shares and efficiency are fractions 0..1."""
+
+    window = serializers.DictField(help_text="start, end (UTC days), as_of, interval.")
+    velocity = serializers.DictField(
+        help_text="Items whose final done falls in the window: total, by_type; canceled apart."
+    )
+    flow_time = serializers.DictField(
+        help_text="Of the items done in the window: count, mean_days, p50/p70/p85/p95_days "
+        "(first entry into waiting or active to the last entry into done)."
+    )
+    efficiency = serializers.DictField(
+        help_text="portfolio: total active / (active + waiting) time of the done items; "
+        "mean_per_item: the mean of their ratios."
+    )
+    distribution = serializers.DictField(
+        help_text="Shares of velocity by type (done) and of the load at as_of (load)."
+    )
+    load = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="Per day: items in a waiting or active state at the end of the day.",
+    )
+    throughput = serializers.ListField(
+        child=serializers.DictField(), help_text="Done items per interval, zeros included."
+    )
+    cfd = serializers.DictField(
+        help_text="Per day and state (workflow order): items in that state or a later one."
+    )
+    aging = serializers.ListField(
+        child=serializers.DictField(), help_text="Started, not done or canceled: age in days."
+    )
+    done = serializers.ListField(child=serializers.DictField())
+    littles_law = serializers.DictField(
+        help_text="mean_load against velocity_per_day x mean_flow_time_days; agrees within 25 %."
+    )
+    forecast = serializers.DictField(
+        help_text="Monte Carlo from the window's daily throughput (10,000 trials)."
+    )

@@ -4,4 +4,9 @@ from metrics.api import views
 
 urlpatterns = [
     path("streams/<int:pk>/summary/", views.StreamSummaryView.as_view(), name="api-stream-summary"),
+    path(
+        "workshops/<int:pk>/flow-metrics/",
+        views.FlowMetricsView.as_view(),
+        name="api-flow-metrics",
+    ),
 ]
