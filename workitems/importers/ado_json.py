@@ -98,7 +98,13 @@ def _revision(result: _Read, number: int, revision: Any) -> None:
     work_item_id = jsonfile.text(revision.get("WorkItemId")).strip()
     error = id_error(work_item_id)
     if error:
-        result.add(Problem(f"Record {number}: {error} (no WorkItemId).", number))
+        result.add(
+            Problem(
+                f"Record {number}: "
+                + ("a revision without a WorkItemId." if not work_item_id else error),
+                number,
+            )
+        )
         return
     sequence = _revision_number(revision.get("Revision"))
     name = f"Work item {quoted(work_item_id)}"

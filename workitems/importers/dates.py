@@ -235,6 +235,8 @@ class DateOrder:
     def parse(self, text: str, line: int | None, column: str) -> datetime:
         """`parse` with this file's order. Before `settle`, an ambiguous numeric cell raises
         NeedsOrder (after noting its evidence); every other cell parses. Raises DateError."""
+        if text[4:5] == "-" and text[:4].isdigit():
+            return parse_iso(text)  # the common case, first
         if self.settled is None:
             cell = self.observe(text, line, column)
             if (

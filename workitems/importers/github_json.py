@@ -169,7 +169,10 @@ def _issue(number: int, issue: Any, state: _Issues) -> Iterator[Row]:
     external_id = jsonfile.text(issue.get("number")).strip()
     error = id_error(external_id)
     if error:
-        yield Problem(f"Record {number}: {error} (no number).", number)
+        yield Problem(
+            f"Record {number}: " + ("an issue without a number." if not external_id else error),
+            number,
+        )
         return
     name = f"Issue #{external_id}"
     if external_id in state.seen:

@@ -66,7 +66,9 @@ def _issue(number: int, issue: Any, state: _Issues) -> Iterator[Row]:
     key = jsonfile.text(issue.get("key")).strip() or jsonfile.text(issue.get("id")).strip()
     error = id_error(key)
     if error:
-        yield Problem(f"Record {number}: {error} (no key or id).", number)
+        yield Problem(
+            f"Record {number}: " + ("an issue without a key (or id)." if not key else error), number
+        )
         return
     name = f"Issue {quoted(key)}"
     if key in state.seen:

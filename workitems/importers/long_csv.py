@@ -5,8 +5,9 @@ vsm-workshop's `workItemId,stage,enteredAt,exitedAt`; `exitedAt` is ignored with
 since an item leaves a state when it enters the next).
 
 An item's rows may be anywhere in the file, so the whole file is read before any row is
-yielded. What is held meanwhile is compact and bounded by MAX_ROWS: per item its attributes
-and, per transition, three integers (time, state number, line); never the file.
+yielded. What is held meanwhile is compact and bounded by MAX_ROWS: per transition four
+integers in flat arrays (item, time, state, line: 20 bytes), per item its id and the
+attributes the file has columns for; never the file.
 
 Yields: problems (errors, then warnings), then per item (in the order items first appear)
 its ItemRow followed by its TransitionRows sorted by entered_at (file order breaks ties),
@@ -36,6 +37,8 @@ from workitems.importers.dates import (
 from workitems.importers.fields import Attributes, id_error, split_tags, state_error, unique
 from workitems.importers.problems import MAX_FATAL, Stop, limited
 from workitems.importers.rows import ItemRow, Opener, Problem, Row, StateRow, TransitionRow
+
+_NO_DATE = -(2**63)  # no created date
 
 ID = ("itemid", "workitemid", "id", "key", "issuekey", "issueid", "issue", "item", "ticket")
 STATE = ("state", "stage", "status", "column", "step", "tostate", "tostatus", "tostage")
@@ -116,26 +119,91 @@ def _header_text(header: Sequence[str]) -> str:
     return text if len(text) <= 200 else text[:200] + "…"
 
 
-class _Item:
-    """What is held of one item while the file is read."""
+class _Histories:
+    """Every transition of the file in flat arrays (20 bytes each) and every item's
+    attributes in lists that exist only when the file has their column: no object per
+    transition or per item beyond its id, so memory stays a small multiple of the file."""
 
-    __slots__ = ("line", "title", "url", "tracker_type", "tags", "created", "history")
+    def __init__(self, found: Columns) -> None:
+        self.ids: dict[str, int] = {}  # external id -> item number, in first-seen order
+        self.first_lines = array("q")
+        self.titles: list[str] | None = [] if found.title is not None else None
+        self.urls: list[str] | None = [] if found.url is not None else None
+        self.types: list[str] | None = [] if found.tracker_type is not None else None
+        self.tags: list[tuple[str, ...]] | None = [] if found.tags else None
+        self.created: array[int] | None = array("q") if found.created is not None else None
+        self.states: dict[str, int] = {}
+        self.row_items = array("i")
+        self.row_times = array("q")  # entered_at, µs since 1970
+        self.row_states = array("i")
+        self.row_lines = array("i")
 
-    def __init__(self, line: int) -> None:
-        self.line = line
-        self.title = ""
-        self.url = ""
-        self.tracker_type = ""
-        self.tags: tuple[str, ...] = ()
-        self.created: int | None = None
-        self.history = array("q")  # entered_at (µs), state number, line; per transition
+    def item(self, external_id: str, line: int) -> int:
+        number = self.ids.get(external_id)
+        if number is None:
+            number = self.ids[external_id] = len(self.ids)
+            self.first_lines.append(line)
+            for values in (self.titles, self.urls, self.types):
+                if values is not None:
+                    values.append("")
+            if self.tags is not None:
+                self.tags.append(())
+            if self.created is not None:
+                self.created.append(_NO_DATE)
+        return number
+
+    def add(self, number: int, state: str, entered_at: int, line: int) -> None:
+        self.row_items.append(number)
+        self.row_times.append(entered_at)
+        self.row_states.append(self.states.setdefault(state, len(self.states)))
+        self.row_lines.append(line)
+
+    def rows(self) -> Iterator[Row]:
+        """Per item (first-seen order) its ItemRow and its transitions sorted by time (file
+        order at the same instant), then a StateRow per state."""
+        items = len(self.ids)
+        # Group the transitions by item (a counting sort: one int per transition).
+        starts = array("i", bytes(4 * (items + 1)))
+        for number in self.row_items:
+            starts[number + 1] += 1
+        for number in range(items):
+            starts[number + 1] += starts[number]
+        filled = array("i", starts)
+        grouped = array("i", bytes(4 * len(self.row_items)))
+        for row, number in enumerate(self.row_items):
+            grouped[filled[number]] = row
+            filled[number] += 1
+        del filled
+        names = list(self.states)
+        times = self.row_times
+        for external_id, number in self.ids.items():
+            created = self.created[number] if self.created is not None else _NO_DATE
+            yield ItemRow(
+                external_id=external_id,
+                line=self.first_lines[number],
+                title=self.titles[number] if self.titles is not None else "",
+                url=self.urls[number] if self.urls is not None else "",
+                tracker_type=self.types[number] if self.types is not None else "",
+                tags=self.tags[number] if self.tags is not None else (),
+                created=None if created == _NO_DATE else from_micros(created),
+            )
+            history = grouped[starts[number] : starts[number + 1]].tolist()
+            history.sort(key=times.__getitem__)  # stable: file order breaks ties
+            for row in history:
+                yield TransitionRow(
+                    external_id,
+                    names[self.row_states[row]],
+                    from_micros(times[row]),
+                    self.row_lines[row],
+                )
+        for name in names:
+            yield StateRow(name)
 
 
 @dataclass
 class _Read:
     problems: list[Problem] = field(default_factory=list)
-    items: dict[str, _Item] = field(default_factory=dict)
-    states: dict[str, int] = field(default_factory=dict)
+    histories: _Histories | None = None
     attributes: Attributes = field(default_factory=Attributes)
     fatal: int = 0
 
@@ -155,6 +223,7 @@ def _read(opener: Opener, order: DateOrder) -> _Read:
         if isinstance(found, str):
             result.add(Problem(found, header_line if header else None))
             return result
+        histories = result.histories = _Histories(found)
         if found.exited is not None:
             result.add(
                 Problem(
@@ -165,7 +234,7 @@ def _read(opener: Opener, order: DateOrder) -> _Read:
                 )
             )
         for line, cells in records:
-            _read_row(result, found, order, line, cells)
+            _read_row(result, histories, found, order, line, cells)
             if result.fatal >= MAX_FATAL:
                 break
     except Stop as stop:
@@ -179,7 +248,14 @@ def _read(opener: Opener, order: DateOrder) -> _Read:
     return result
 
 
-def _read_row(result: _Read, found: Columns, order: DateOrder, line: int, cells: list[str]) -> None:
+def _read_row(
+    result: _Read,
+    histories: _Histories,
+    found: Columns,
+    order: DateOrder,
+    line: int,
+    cells: list[str],
+) -> None:
     external_id = csvfile.cell(cells, found.item_id).strip()
     state = csvfile.cell(cells, found.state).strip()
     error = id_error(external_id) or state_error(state)
@@ -188,30 +264,30 @@ def _read_row(result: _Read, found: Columns, order: DateOrder, line: int, cells:
         return
     entered_at = _date(result, order, found, cells, found.entered_at, line, required=True)
     created = _date(result, order, found, cells, found.created, line, required=False)
-    if entered_at is None:
-        return
-    if result.fatal:
-        return  # nothing will be imported: only look for more errors
-    item = result.items.get(external_id)
-    if item is None:
-        item = result.items[external_id] = _Item(line)
-    state_number = result.states.setdefault(state, len(result.states))
-    item.history.extend((to_micros(entered_at), state_number, line))
+    if entered_at is None or result.fatal:
+        return  # after an error nothing will be imported: only look for more errors
+    number = histories.item(external_id, line)
+    histories.add(number, state, to_micros(entered_at), line)
+    # An item's attributes: the last non-empty value of each wins.
     attributes = result.attributes
-    title = attributes.title(csvfile.cell(cells, found.title), line)
-    if title:
-        item.title = title
-    url = attributes.url(csvfile.cell(cells, found.url), line)
-    if url:
-        item.url = url
-    tracker_type = attributes.tracker_type(csvfile.cell(cells, found.tracker_type), line)
-    if tracker_type:
-        item.tracker_type = tracker_type
-    tags = unique(tag for index in found.tags for tag in split_tags(csvfile.cell(cells, index)))
-    if tags:
-        item.tags = tags
-    if created is not None:
-        item.created = to_micros(created)
+    if histories.titles is not None:
+        title = attributes.title(csvfile.cell(cells, found.title), line)
+        if title:
+            histories.titles[number] = title
+    if histories.urls is not None:
+        url = attributes.url(csvfile.cell(cells, found.url), line)
+        if url:
+            histories.urls[number] = url
+    if histories.types is not None:
+        tracker_type = attributes.tracker_type(csvfile.cell(cells, found.tracker_type), line)
+        if tracker_type:
+            histories.types[number] = tracker_type
+    if histories.tags is not None:
+        tags = unique(tag for index in found.tags for tag in split_tags(csvfile.cell(cells, index)))
+        if tags:
+            histories.tags[number] = tags
+    if histories.created is not None and created is not None:
+        histories.created[number] = to_micros(created)
 
 
 def _date(
@@ -231,12 +307,12 @@ def _date(
     text = csvfile.cell(cells, index)
     if not text.strip():
         if required:
-            result.result.add(Problem(f"The {quoted(name)} date is empty.", line))
+            result.add(Problem(f"The {quoted(name)} date is empty.", line))
         return None
     try:
         return order.parse(text, line, name)
     except DateError as error:
-        result.result.add(Problem(f"Column {quoted(name)}: {error}.", line))
+        result.add(Problem(f"Column {quoted(name)}: {error}.", line))
         return None
 
 
@@ -278,30 +354,7 @@ def parse(opener: Opener) -> Iterator[Row]:
             return
         result = _read(opener, order)
     yield from result.problems
-    if result.fatal:
+    if result.fatal or result.histories is None:
         return
     yield from result.attributes.close()
-    names = list(result.states)
-    items = result.items
-    while items:
-        # Each item is let go as soon as it is yielded, so memory falls while rows leave.
-        external_id = next(iter(items))
-        item = items.pop(external_id)
-        yield ItemRow(
-            external_id=external_id,
-            line=item.line,
-            title=item.title,
-            url=item.url,
-            tracker_type=item.tracker_type,
-            tags=item.tags,
-            created=from_micros(item.created) if item.created is not None else None,
-        )
-        history = item.history
-        transitions = sorted(
-            (history[index], history[index + 2], history[index + 1])
-            for index in range(0, len(history), 3)
-        )
-        for entered_at, line, state_number in transitions:
-            yield TransitionRow(external_id, names[state_number], from_micros(entered_at), line)
-    for name in names:
-        yield StateRow(name)
+    yield from result.histories.rows()
