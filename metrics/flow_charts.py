@@ -859,6 +859,7 @@ def headline(payload: dict[str, Any]) -> dict[str, Any]:
         "as_of": datetime.fromisoformat(payload["window"]["as_of"])
         .astimezone(UTC)
         .strftime("%Y-%m-%d %H:%M"),
+        "trials": f"{payload['forecast']['trials']:,}",
         "efficiency": percent_text(payload["efficiency"]["portfolio"]),
         "efficiency_per_item": percent_text(payload["efficiency"]["mean_per_item"]),
         "distribution_done": [

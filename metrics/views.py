@@ -85,10 +85,15 @@ IMPORT_FORMATS = (
         "Long CSV",
         "one row per state change: item_id, state, entered_at (and title, type, tags)",
     ),
-    ("wide_csv", "Wide CSV", "one row per item, one date column per workflow state"),
-    ("jira_json", "Jira JSON", "issues exported with their changelog"),
-    ("ado_json", "Azure DevOps JSON", "work items with their revisions"),
-    ("github_json", "GitHub JSON", "issues with their events"),
+    (
+        "wide_csv",
+        "Wide CSV",
+        "one row per item, one date column per workflow stage (ActionableAgile, "
+        "jira-agile-metrics)",
+    ),
+    ("jira_json", "Jira JSON", "issues from the search API with expand=changelog"),
+    ("ado_json", "Azure DevOps JSON", "the Analytics WorkItemRevisions of your work items"),
+    ("github_json", "GitHub JSON", "issues, each with its timeline (status labels or columns)"),
 )
 
 

@@ -184,6 +184,21 @@ def test_a_facilitator_uploads_a_history_reads_the_flow_and_remaps_a_state(
             list(WorkState.objects.filter(workshop=cast.workshop).values_list("name", flat=True))
             == after
         )
+        # Dragging Review onto the lower half of In Progress puts it back after it.
+        progress = page.locator("#mapping-list li", has_text="In Progress")
+        box = progress.bounding_box()
+        assert box
+        page.locator("#mapping-list li", has_text="Review").locator(".drag-handle").drag_to(
+            progress, target_position={"x": box["width"] / 2, "y": box["height"] * 0.8}
+        )
+        expect(page.locator("#mapping-status")).to_have_text(
+            f"Saved: Review is now state {position + 1} of {len(before)}."
+        )
+        expect(names).to_have_text(before)
+        assert (
+            list(WorkState.objects.filter(workshop=cast.workshop).values_list("name", flat=True))
+            == before
+        )
         page.locator("#state-mapping").screenshot(path=str(ARTIFACTS / "flow-page-mapping.png"))
         page.screenshot(path=str(ARTIFACTS / "flow-page-remapped.png"), full_page=True)
 
