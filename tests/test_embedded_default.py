@@ -19,6 +19,7 @@ import urllib.parse
 import urllib.request
 from collections import Counter
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,7 @@ from django.conf import settings
 counts = {
     model._meta.label: model.objects.count()
     for model in apps.get_models()
-    if model._meta.app_label in ("auth", "workshops", "streams")
+    if model._meta.app_label in ("auth", "workshops", "streams", "workitems")
 }
 print(json.dumps({"engine": settings.DATABASES["default"]["ENGINE"], "counts": counts}))
 """
@@ -192,3 +193,27 @@ def test_embedded_default_serves_the_demo_end_to_end(served):
     assert snapshot["wastes"] and sum(votes.values()) > 0
     assert {cm["waste"] for cm in snapshot["countermeasures"]} <= set(votes)
     assert snapshot["countermeasures"]
+
+
+def test_the_demo_measures_six_months_of_work_in_all_four_flow_types(served):
+    browser, rows = served
+    assert 250 <= rows["counts"]["workitems.WorkItem"] <= 350  # "about 300"
+    token = browser.json(
+        "/api/auth/token/", data={"username": "viewer", "password": "demo-workshop"}
+    )["token"]
+    [stream] = browser.json("/api/streams/", token=token)
+    workshop = stream["workshop"]
+    flow = browser.json(f"/api/workshops/{workshop}/flow-metrics/", token=token)
+    assert all(count > 0 for count in flow["velocity"]["by_type"].values())
+    assert flow["flow_time"]["count"] > 50 and flow["aging"]
+    assert 0 < flow["efficiency"]["portfolio"] < 1
+    states = browser.json(f"/api/workshops/{workshop}/work-states/", token=token)
+    assert {state["flow_state"] for state in states} >= {"new", "waiting", "active", "done"}
+    six_months_ago = date.fromisoformat(flow["window"]["end"]) - timedelta(days=181)
+    half_year = browser.json(
+        f"/api/workshops/{workshop}/flow-metrics/?start={six_months_ago}", token=token
+    )
+    assert half_year["velocity"]["total"] >= flow["velocity"]["total"]
+    browser.sign_in("viewer", "demo-workshop")
+    status, html = browser.request(f"/workshops/{workshop}/flow/")
+    assert status == 200 and "<svg" in html
