@@ -225,3 +225,17 @@ def test_issue_without_number_is_an_error() -> None:
 def test_json_that_is_not_a_list_of_issues_is_an_unknown_layout() -> None:
     (problem,) = rows_of(b'{"value": []}')
     assert problem.fatal and problem.message.startswith("No GitHub issues")
+
+
+def test_a_reopened_issue_keeps_its_closed_events_own_reason() -> None:
+    record = issue(
+        event("closed", 2, state_reason="not_planned"),
+        event("reopened", 3),
+        state="open",
+        state_reason="reopened",
+    )
+    assert history(rows_of(json.dumps([record]).encode())) == [
+        ("Open", at(2024, 1, 1)),
+        ("Closed (not planned)", at(2024, 1, 2)),
+        ("Open", at(2024, 1, 3)),
+    ]

@@ -118,7 +118,7 @@ def _revision(result: _Read, number: int, revision: Any) -> None:
     tag_names = jsonfile.text(revision.get("TagNames"))
     category = jsonfile.text(revision.get("StateCategory")).strip()
     if jsonfile.too_long(title, tracker_type, tag_names, category):
-        result.add(Problem(f"{name}: a field is longer than 131,072 characters.", number))
+        result.add(Problem(f"{name}: {jsonfile.TOO_LONG}", number))
         return
     error = state_error(state)
     if error:

@@ -15,7 +15,8 @@ moves the issue into `<name>`; its removal returns the issue to the status label
 (the latest added), else its project column, else `Open`. A classic project card put into a
 column moves the issue into that column's name. `closed` moves it to `Closed`, or to
 `Closed (not planned)` when the close's reason is `not_planned` (or `duplicate`): the closed
-event's own `state_reason`, and for the last close the issue's final `state_reason`.
+event's own `state_reason`, except that the last close of an issue still closed takes the
+issue's final `state_reason`.
 `reopened` moves it back to its status label, else its column, else `Open`. While closed, a
 label or column change is remembered for a reopening but does not move the issue. An issue
 that is closed without a `closed` event in its timeline is closed at `closed_at`; one with no
@@ -110,7 +111,10 @@ def _history(issue: dict[str, Any], name: str, created: datetime) -> list[tuple[
     last_close = max(
         (index for index, entry in enumerate(events) if entry[2] == "closed"), default=None
     )
-    final_reason = jsonfile.text(issue.get("state_reason"))
+    is_closed = jsonfile.text(issue.get("state")) == "closed"
+    # The issue's state_reason tells of its last close only while it is closed (an open
+    # issue's is null or `reopened`).
+    final_reason = jsonfile.text(issue.get("state_reason")) if is_closed else ""
 
     history = [(OPEN, created)]
     labels: list[str] = []  # status labels on the issue, the latest added last
@@ -134,10 +138,10 @@ def _history(issue: dict[str, Any], name: str, created: datetime) -> list[tuple[
             if kind == "labeled":
                 labels.append(status)
         elif kind in ("added_to_project", "moved_columns_in_project"):
-            name_ = jsonfile.text(jsonfile.dig(event, "project_card", "column_name")).strip()
-            if not name_:
+            column_name = jsonfile.text(jsonfile.dig(event, "project_card", "column_name")).strip()
+            if not column_name:
                 continue
-            column = name_
+            column = column_name
         elif kind == "closed":
             reason = jsonfile.text(event.get("state_reason"))
             if index == last_close and final_reason:
@@ -150,7 +154,7 @@ def _history(issue: dict[str, Any], name: str, created: datetime) -> list[tuple[
         if not closed:
             move(open_state(), when)
 
-    if jsonfile.text(issue.get("state")) == "closed" and not closed:
+    if is_closed and not closed:
         closed_at = _when(issue.get("closed_at"), "closed_at", name)
         move(
             CLOSED_NOT_PLANNED if final_reason in NOT_PLANNED else CLOSED,
@@ -184,7 +188,7 @@ def _issue(number: int, issue: Any, state: _Issues) -> Iterator[Row]:
     labels = [_label_name(label) for label in raw_labels]
     tracker_type = jsonfile.text(jsonfile.dig(issue, "type", "name"))
     if jsonfile.too_long(title, tracker_type, *labels):
-        yield Problem(f"{name}: a field is longer than the limit of 131,072 characters.", number)
+        yield Problem(f"{name}: {jsonfile.TOO_LONG}", number)
         return
     if not isinstance(issue.get("timeline"), list):
         state.untimed.add(number)

@@ -81,7 +81,7 @@ def _issue(number: int, issue: Any, state: _Issues) -> Iterator[Row]:
     tags = [jsonfile.text(label) for label in labels]
     tracker_type = jsonfile.text(jsonfile.dig(fields, "issuetype", "name"))
     if jsonfile.too_long(summary, tracker_type, *tags):
-        yield Problem(f"{name}: a field is longer than the limit of 131,072 characters.", number)
+        yield Problem(f"{name}: {jsonfile.TOO_LONG}", number)
         return
     try:
         created = _when(fields.get("created"), "fields.created date", name)

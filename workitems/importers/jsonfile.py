@@ -138,3 +138,6 @@ def dig(record: Any, *path: str) -> Any:
 def too_long(*values: str) -> bool:
     """Whether any value is longer than MAX_FIELD_CHARS (an error, as in CSV)."""
     return any(len(value) > MAX_FIELD_CHARS for value in values)
+
+
+TOO_LONG = f"a field is longer than the limit of {MAX_FIELD_CHARS:,} characters."

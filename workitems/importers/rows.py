@@ -11,6 +11,7 @@ from typing import BinaryIO
 
 # Opens the uploaded file afresh (from its start) each time it is called, so an importer may
 # read it twice (e.g. to settle a date column's day-first question before yielding rows).
+# The importer closes every stream it opens, also when its rows are not read to the end.
 Opener = Callable[[], BinaryIO]
 
 
@@ -65,7 +66,8 @@ Parser = Callable[[Opener], Iterator[Row]]
 
 # Bounds checked while parsing, before anything is held: rows (data lines or records), the
 # characters of one field, and the characters of a title kept (longer ones are cut, with a
-# warning).
+# warning). Importing `importers.csvfile` sets csv.field_size_limit to MAX_FIELD_CHARS for
+# the whole process.
 MAX_ROWS = 2_000_000
 MAX_FIELD_CHARS = 128 * 1024
 TITLE_CHARS = 500
