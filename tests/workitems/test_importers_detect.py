@@ -135,3 +135,15 @@ def test_a_parser_given_another_formats_file_reports_a_problem_not_a_crash() -> 
         rows = list(importers.FORMATS[fmt](opener_of((FILES / name).read_bytes())))
         assert rows and all(isinstance(row, Problem) for row in rows), fmt
         assert any(row.fatal for row in rows if isinstance(row, Problem)), fmt
+
+
+def test_a_jira_issue_whose_changelog_is_beyond_the_head_is_still_jira() -> None:
+    issue = {
+        "self": "https://acme.atlassian.net/rest/api/3/issue/20001",
+        "key": "APP-1",
+        "fields": {"description": "d" * 100_000, "created": "2024-01-01T00:00:00.000+0000"},
+        "changelog": {"histories": []},
+    }
+    head = json.dumps([issue]).encode()[: importers.HEAD_BYTES]
+    assert b"changelog" not in head
+    assert detect_format(head) == "jira_json"

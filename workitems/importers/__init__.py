@@ -58,6 +58,7 @@ _JSON_SIGNS: dict[str, tuple[tuple[re.Pattern[str], int], ...]] = {
         (_key("StateCategory"), 1),
     ),
     "jira_json": (
+        (re.compile(r'"self"\s*:\s*"https?://[^"]+/rest/api/(?:2|3|latest)/issue/'), 2),
         (_key("changelog"), 2),
         (_key("issuetype"), 2),
         (_key("histories"), 1),

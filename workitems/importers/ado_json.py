@@ -14,8 +14,9 @@ than this page, which a warning says.
 
 Every revision must be seen before an item's history is known, so the file is read whole
 first; what is held is compact and bounded by MAX_ROWS: per revision five integers, per item
-its latest revision's attributes. Yields problems (errors, then warnings), then per item (in
-the order items first appear) its ItemRow and TransitionRows, then one StateRow per state.
+its latest revision's attributes. Yields the errors and the nextLink warning first, then per
+item (in the order items first appear) its ItemRow and TransitionRows, then one StateRow per
+state and the other warnings.
 """
 
 from __future__ import annotations

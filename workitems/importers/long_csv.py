@@ -9,8 +9,8 @@ yielded. What is held meanwhile is compact and bounded by MAX_ROWS: per transiti
 integers in flat arrays (item, time, state, line: 20 bytes), per item its id and the
 attributes the file has columns for; never the file.
 
-Yields: problems (errors, then warnings), then per item (in the order items first appear)
-its ItemRow followed by its TransitionRows sorted by entered_at (file order breaks ties),
+Yields: problems first (errors and warnings), then per item (in the order items first
+appear) its ItemRow followed by its TransitionRows sorted by entered_at (file order breaks ties),
 then one StateRow per state (no order, no category: the file has neither).
 
 Numeric dates like 03/04/2024 are read day-first or month-first as the whole file shows
