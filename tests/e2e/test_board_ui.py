@@ -74,6 +74,45 @@ def test_activity_process_time_edited_in_place_as_2h_is_stored_as_7200_seconds_a
     )
 
 
+def test_double_clicking_the_wait_time_of_an_activity_edits_the_wait_time_not_the_title(
+    board: Callable[..., Any], cast: Any
+) -> None:
+    activity = ActivityFactory(stream=cast.stream, title="Code review", wait_time=3 * 8 * 3600)
+    page = board("participant")
+    card = sticky(page, "activity", activity)
+    assert card.locator(".wait-time").inner_text() == "3d"
+
+    card.locator(".wait-time").dblclick()
+    page.keyboard.type("1d")
+    page.keyboard.press("Enter")
+
+    assert eventually(lambda: Activity.objects.get(pk=activity.pk).wait_time == 8 * 3600)
+    assert Activity.objects.get(pk=activity.pk).title == "Code review"
+    assert card.locator(".wait-time").inner_text() == "1d"
+
+
+def test_double_clicking_any_field_of_an_activity_opens_the_form_with_that_field_focused(
+    board: Callable[..., Any], cast: Any
+) -> None:
+    activity = ActivityFactory(stream=cast.stream, title="Deploy", team="Ops", process_time=3600)
+    page = board("participant")
+    card = sticky(page, "activity", activity)
+    shown = {
+        ".process-time": "process_time",
+        "[data-field=process_time] dt": "process_time",
+        ".wait-time": "wait_time",
+        ".pca": "pca",
+        ".title": "title",
+        ".team": "team",
+    }
+    for clicked, field in shown.items():
+        card.locator(clicked).dblclick()
+        card.locator(".sticky-form").wait_for()
+        assert page.evaluate("document.activeElement.name") == field, clicked
+        page.keyboard.press("Escape")
+        card.locator(".sticky-form").wait_for(state="detached")
+
+
 def test_a_link_drawn_between_two_activities_appears_for_the_other_page(
     board: Callable[..., Any], cast: Any
 ) -> None:

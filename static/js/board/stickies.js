@@ -314,8 +314,11 @@ export class Stickies {
     });
     element.addEventListener('dblclick', (event) => {
       if (this.editing?.key === key) return;
-      const field = event.target.closest('[data-field]')?.dataset.field;
-      this.startEdit(kind, id, field);
+      // The sticky captures the pointer on pointerdown (for dragging), which makes the sticky
+      // itself the click's target: ask what lies under the pointer instead.
+      const under = document.elementFromPoint(event.clientX, event.clientY);
+      const target = under && element.contains(under) ? under : event.target;
+      this.startEdit(kind, id, target.closest('[data-field]')?.dataset.field);
     });
     element.addEventListener('focus', () => {
       if (!this.ctx.selection.has(key) && !this.pointerDown) this.ctx.selection.set([key]);
