@@ -89,6 +89,8 @@ def test_a_facilitator_uploads_a_history_reads_the_flow_and_remaps_a_state(
         page = signed_in_page(worker_server.http_url, cast.facilitator.username, PASSWORD)
         dialogs: list[str] = []
         page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        script_errors: list[str] = []
+        page.on("pageerror", lambda error: script_errors.append(str(error)))
         page.set_viewport_size({"width": 1280, "height": 900})
         page.goto(f"/workshops/{cast.workshop.pk}/flow/")
         expect(page.locator("#live-state")).to_have_text("Live updates: on")
@@ -126,9 +128,14 @@ def test_a_facilitator_uploads_a_history_reads_the_flow_and_remaps_a_state(
 
         charts = page.locator("#flow-body svg.flow-svg")
         expect(charts).to_have_count(8)
-        for index in range(charts.count()):
-            box = charts.nth(index).bounding_box()
-            assert box and box["width"] > 600 and box["height"] > 150
+        # Measured in one go: a later frame may swap the body in between two locator calls.
+        sizes = page.evaluate(
+            """() => [...document.querySelectorAll('#flow-body svg.flow-svg')].map((svg) => {
+                 const box = svg.getBoundingClientRect();
+                 return [box.width, box.height];
+               })"""
+        )
+        assert len(sizes) == 8 and all(width > 600 and height > 150 for width, height in sizes)
         # Every text label of every chart lies inside its chart: nothing is clipped.
         clipped = page.evaluate(
             """() => [...document.querySelectorAll('#flow-body svg.flow-svg')].flatMap((svg) => {
@@ -209,6 +216,7 @@ def test_a_facilitator_uploads_a_history_reads_the_flow_and_remaps_a_state(
         assert "figures,velocity,4,items" in content
         assert "figures,efficiency,44.0,%" in content
     assert dialogs == [] and page.locator("img[src=x]").count() == 0
+    assert script_errors == []
 
 
 def test_a_failed_import_lists_its_errors_with_their_lines(
@@ -258,6 +266,8 @@ def test_a_viewer_reads_the_flow_without_the_upload_form_or_editor_controls(
             )
     (server,) = asgi_servers.get(1)
     page = signed_in_page(server.http_url, cast.viewer.username, PASSWORD)
+    script_errors: list[str] = []
+    page.on("pageerror", lambda error: script_errors.append(str(error)))
     page.goto(f"/workshops/{cast.workshop.pk}/flow/")
     expect(figure(page, "velocity")).to_have_text("2 items")
     expect(page.locator("#live-state")).to_have_text("Live updates: on")
@@ -269,3 +279,4 @@ def test_a_viewer_reads_the_flow_without_the_upload_form_or_editor_controls(
     expect(page.locator("#state-mapping")).to_contain_text("A facilitator edits the mapping.")
     expect(page.locator("#flow-body svg.flow-svg")).to_have_count(8)
     page.screenshot(path=str(ARTIFACTS / "flow-page-viewer.png"), full_page=True)
+    assert script_errors == []
