@@ -873,6 +873,37 @@ def headline(payload: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def hints(
+    *, items: int, transitions: int, states: list[tuple[str, str]], payload: dict[str, Any]
+) -> list[str]:
+    """What the page lacks to show every figure, in the order to fix it (the keys of the
+    page's hints): no items; no state history; no state mapped to waiting or active (or to
+    one of them); none to done; nothing in this window."""
+    if not items:
+        return ["no-items"]
+    if not transitions:
+        return ["no-history"]
+    mapped = {flow_state for _, flow_state in states}
+    result = []
+    if not mapped & {"waiting", "active"}:
+        result.append("no-progress-state")
+    elif "active" not in mapped:
+        result.append("no-active-state")
+    elif "waiting" not in mapped:
+        result.append("no-waiting-state")
+    if "done" not in mapped:
+        result.append("no-done-state")
+    # Aging is taken at as_of whatever the window, so it says nothing about the window.
+    quiet = (
+        not payload["done"]
+        and not payload["velocity"]["canceled"]
+        and not any(row["total"] for row in payload["load"])
+    )
+    if quiet:
+        result.append("quiet-window")
+    return result
+
+
 def page_charts(
     payload: dict[str, Any], states: list[tuple[str, str]]
 ) -> dict[str, FlowChart | str | list[Period]]:

@@ -144,36 +144,6 @@ def _history_facts(workshop_id: int) -> dict[str, Any]:
     return {**facts, "items": work_item_count(workshop_id=workshop_id)}
 
 
-def _hints(
-    *, facts: dict[str, Any], states: list[tuple[str, str]], payload: dict[str, Any]
-) -> list[str]:
-    """What the page lacks to show every figure, in the order to fix it (keys of the
-    templates' hints)."""
-    if not facts["items"]:
-        return ["no-items"]
-    if not facts["transitions"]:
-        return ["no-history"]
-    mapped = {flow_state for _, flow_state in states}
-    hints = []
-    if not mapped & {"waiting", "active"}:
-        hints.append("no-progress-state")
-    elif "active" not in mapped:
-        hints.append("no-active-state")
-    elif "waiting" not in mapped:
-        hints.append("no-waiting-state")
-    if "done" not in mapped:
-        hints.append("no-done-state")
-    # Aging is taken at as_of whatever the window, so it says nothing about the window.
-    quiet = (
-        not payload["done"]
-        and not payload["velocity"]["canceled"]
-        and not any(row["total"] for row in payload["load"])
-    )
-    if quiet:
-        hints.append("quiet-window")
-    return hints
-
-
 def _query_string(**params: Any) -> str:
     return urlencode({name: value for name, value in params.items() if value not in (None, "")})
 
@@ -231,7 +201,9 @@ def _flow_context(request: HttpRequest, pk: int) -> tuple[dict[str, Any], bool]:
         "presets": presets,
         "whole": whole,
         "facts": facts,
-        "hints": _hints(facts=facts, states=states, payload=payload),
+        "hints": flow_charts.hints(
+            items=facts["items"], transitions=facts["transitions"], states=states, payload=payload
+        ),
         "headline": flow_charts.headline(payload),
         "charts": charts,
         "states": work_states,

@@ -58,8 +58,8 @@ async function swapBody() {
     const node = document.importNode(fresh, true);
     for (const id of open) node.querySelector(`details#${CSS.escape(id)}`)?.setAttribute('open', '');
     body.replaceWith(node);
-    restoreFocus(key);
     for (const listener of swapListeners) listener(node);
+    restoreFocus(key); // after the listeners: they enable the editor's controls
     return true;
   } catch (error) {
     setLive('Live updates: could not refresh the figures, retrying…', 'offline');

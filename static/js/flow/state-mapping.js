@@ -26,19 +26,13 @@ export function setupMapping({ container, url, csrfToken, refresh }) {
     return [...container.querySelectorAll('#mapping-list > li[data-state-id]')];
   }
 
+  // The server renders the editor's fieldset disabled (it cannot save without this script);
+  // it is enabled whenever no save is running.
   function setBusy(on) {
-    const list = container.querySelector('#mapping-list');
-    if (!list) return;
-    list.setAttribute('aria-busy', on ? 'true' : 'false');
-    for (const control of list.querySelectorAll('select, button')) {
-      if (on) {
-        control.dataset.wasDisabled = control.disabled ? 'true' : 'false';
-        control.disabled = true;
-      } else if (control.dataset.wasDisabled) {
-        control.disabled = control.dataset.wasDisabled === 'true';
-        delete control.dataset.wasDisabled;
-      }
-    }
+    const fieldset = container.querySelector('#mapping-fieldset');
+    if (!fieldset) return;
+    fieldset.disabled = on;
+    container.querySelector('#mapping-list')?.setAttribute('aria-busy', on ? 'true' : 'false');
   }
 
   function describe(body, status) {
@@ -134,7 +128,8 @@ export function setupMapping({ container, url, csrfToken, refresh }) {
 
   container.addEventListener('dragstart', (event) => {
     const row = event.target.closest?.('#mapping-list > li[data-state-id]');
-    if (!row || saving) { if (row) event.preventDefault(); return; }
+    if (!row) return;
+    if (saving || row.closest('fieldset')?.disabled) { event.preventDefault(); return; }
     dragged = row;
     row.classList.add('dragging');
     event.dataTransfer.effectAllowed = 'move';
@@ -169,9 +164,13 @@ export function setupMapping({ container, url, csrfToken, refresh }) {
     clearMarks();
   });
 
+  setBusy(false);
+
   return {
-    // The body was re-rendered: show the last message again in the fresh status line.
+    // The body was re-rendered: enable the fresh editor (unless a save is running) and show
+    // the last message again in its status line.
     afterSwap() {
+      setBusy(saving);
       const element = statusElement();
       if (element && message.text) {
         element.textContent = message.text;
