@@ -35,7 +35,7 @@ from django.http import Http404
 
 from streams.events import encode, user_ref
 from streams.hub import CURSOR_TICK, Outbox, hub_for, publisher_use
-from streams.kinds import KINDS
+from streams.kinds import KINDS, text_max_lengths
 from streams.presence import cursor_clean, editing_target_clean, viewport_clean
 from streams.ratelimit import TokenBucket
 from streams.replay import board_sync, stream_head
@@ -130,6 +130,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
                     "ops_per_second": self.bucket.rate,
                     "op_burst": self.bucket.burst,
                     "cursors_per_second": round(1 / CURSOR_TICK),
+                    "max_length": text_max_lengths(),
                 },
             }
         )

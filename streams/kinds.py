@@ -201,6 +201,21 @@ KINDS: dict[str, Kind] = {
 }
 
 
+def text_max_lengths() -> dict[str, dict[str, int]]:
+    """The most characters each text field of each kind accepts, `{kind: {field: n}}`: the
+    rules above, sent to the board (the `welcome` frame) so its inputs allow what the server
+    does and no more."""
+    return {
+        kind.name: lengths
+        for kind in KINDS.values()
+        if (
+            lengths := {
+                name: rule.max_length for name, rule in kind.spec.items() if isinstance(rule, Text)
+            }
+        )
+    }
+
+
 def stream_data(stream: Any) -> dict[str, Any]:
     """The canonical JSON of a value stream, with the site-relative paths of its pages."""
     from django.urls import reverse

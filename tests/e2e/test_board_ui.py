@@ -1,21 +1,24 @@
 """The board in a real browser (Debian's Chromium) against real servers, PostgreSQL and
-Redis: editing in place with human units, undo, links seen by others, viewers, user text as
-text, the phase stepper, hidden then revealed votes, the PNG export."""
+Redis: editing in place with human units (the field clicked, the server's text limits, a
+refused save), undo, links seen by others, viewers, user text as text, the phase stepper,
+hidden then revealed votes, the PNG export. Screenshots go to artifacts/e2e/ (git-ignored)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from streams.models import Activity, Link, Note, Vote
-from tests.factories import PASSWORD, ActivityFactory, WasteFactory
+from tests.factories import PASSWORD, ActivityFactory, NoteFactory, WasteFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 XSS = "<img src=x onerror=alert(1)>"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "e2e"
 
 
 @pytest.fixture
@@ -111,6 +114,68 @@ def test_double_clicking_any_field_of_an_activity_opens_the_form_with_that_field
         assert page.evaluate("document.activeElement.name") == field, clicked
         page.keyboard.press("Escape")
         card.locator(".sticky-form").wait_for(state="detached")
+
+
+def test_text_inputs_allow_the_servers_limits_and_longer_text_is_cut_there_and_saved(
+    board: Callable[..., Any], cast: Any
+) -> None:
+    activity = ActivityFactory(stream=cast.stream, title="Plan")
+    waste = WasteFactory(stream=cast.stream, text="Rework", x=40, y=300)
+    note = NoteFactory(stream=cast.stream, text="Short", x=400, y=300)
+    page = board("participant")
+
+    sticky(page, "activity", activity).locator(".title").dblclick()
+    assert page.get_attribute("input[name=title]", "maxlength") == "200"
+    assert page.get_attribute("input[name=team]", "maxlength") == "100"
+    page.keyboard.press("Escape")
+    sticky(page, "waste", waste).locator(".text").dblclick()
+    assert page.get_attribute("textarea[name=text]", "maxlength") == "500"
+    page.keyboard.press("Escape")
+
+    sticky(page, "note", note).locator(".text").dblclick()
+    text = page.locator("textarea[name=text]")
+    assert text.get_attribute("maxlength") == "1000"
+    text.fill("a" * 1200)
+    assert len(text.input_value()) == 1000
+    assert "the most this field takes: 1000 characters" in page.inner_text(".field-hint")
+    text.press("Enter")
+
+    assert eventually(lambda: Note.objects.get(pk=note.pk).text == "a" * 1000)
+    sticky(page, "note", note).locator(".sticky-form").wait_for(state="detached")
+
+
+def test_a_refused_save_keeps_the_form_open_with_the_text_and_the_reason_beside_the_field(
+    board: Callable[..., Any], cast: Any
+) -> None:
+    ActivityFactory(stream=cast.stream, title="Release", x=40, y=40)
+    note = NoteFactory(stream=cast.stream, text="Short", x=300, y=40)
+    page = board("participant")
+    card = sticky(page, "note", note)
+    card.locator(".text").dblclick()
+    text = card.locator("textarea[name=text]")
+    # As from a page whose limit was longer than the server's: the server has the last word.
+    text.evaluate("(field) => field.removeAttribute('maxlength')")
+    long_text = "Why does the release wait for the CAB? " * 40  # 1,560 characters
+    text.fill(long_text)
+    text.press("Enter")
+
+    error = card.locator(f"#edit-note-{note.pk}-text-error")
+    error.wait_for()
+    page.wait_for_function(f"document.querySelector('#edit-note-{note.pk}-text-error').textContent")
+    assert "at most 1000 characters" in error.inner_text()
+    assert text.input_value() == long_text
+    assert text.get_attribute("aria-invalid") == "true"
+    assert page.evaluate("document.activeElement.name") == "text"
+    assert Note.objects.get(pk=note.pk).text == "Short"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "board-refused-save.png"))
+
+    text.fill("Why does the release wait for the CAB?")
+    text.press("Enter")
+    assert eventually(
+        lambda: Note.objects.get(pk=note.pk).text == "Why does the release wait for the CAB?"
+    )
+    card.locator(".sticky-form").wait_for(state="detached")
 
 
 def test_a_link_drawn_between_two_activities_appears_for_the_other_page(

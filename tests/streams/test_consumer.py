@@ -10,6 +10,7 @@ import pytest
 from channels.db import database_sync_to_async
 from django.test import Client
 
+from streams.kinds import KINDS
 from streams.models import Note, Op
 from streams.selectors import board_snapshot
 from tests.factories import (
@@ -79,6 +80,19 @@ async def test_member_gets_welcome_then_snapshot_then_synced(cast, role):
     assert welcome["limits"]["frame_bytes"] == 64 * 1024
     assert snapshot["seq"] == synced["seq"] == 0 and synced["mode"] == "snapshot"
     await client.close()
+
+
+async def test_welcome_carries_the_servers_text_limits_of_every_kind(cast):
+    client = await communicator_for(cast.participant, cast.stream.pk)
+    welcome = (await client.connect())[0]
+    await client.close()
+
+    lengths = welcome["limits"]["max_length"]
+    assert lengths["note"] == {"text": KINDS["note"].spec["text"].max_length} == {"text": 1000}
+    assert lengths["waste"] == {"text": 500}
+    assert lengths["activity"]["title"] == 200 and lengths["activity"]["team"] == 100
+    assert lengths["countermeasure"]["measure"] == 2000
+    assert "link" not in lengths and "vote" not in lengths  # no text fields
 
 
 async def test_anonymous_is_closed_with_4401(cast):

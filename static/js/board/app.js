@@ -42,6 +42,7 @@ export function boot(root) {
     config,
     role: data.role,
     me: null,
+    limits: null, // the server's, from the welcome frame
     serverCanEdit: data.canEdit === 'true',
     store: new BoardStore(),
     selection: new Selection(),
@@ -51,6 +52,8 @@ export function boot(root) {
       return !(this.store.stream?.locked && this.role !== 'facilitator');
     },
     canVote() { return this.canEdit(); },
+    /** The most characters the server takes in `field` of `kind` (null: no text limit known). */
+    maxLength(kind, field) { return this.limits?.max_length?.[kind]?.[field] ?? null; },
     focusCanvas() { canvasElement.focus({ preventScroll: true }); },
     notify: (message, kind) => status.notify(message, kind),
     /** Sends one change (a list of ops) through the undo history; null when rejected. */
@@ -91,6 +94,7 @@ export function boot(root) {
       ctx.role = frame.role;
       ctx.serverCanEdit = Boolean(frame.can_edit);
       ctx.me = frame.user;
+      ctx.limits = frame.limits || null;
       ctx.presence.welcome(frame);
     } else if (frame.type === 'presence') ctx.presence.receive(frame);
     else if (frame.type === 'follow') ctx.facilitation.follow(frame);

@@ -222,6 +222,8 @@ export class Stickies {
 
   // Editing in place -----------------------------------------------------------------------
 
+  /** Opens the form of (kind, id) in place, with `fieldName`'s input focused (the first
+   * field's when none is named). Text inputs take the server's limits (the welcome frame). */
   startEdit(kind, id, fieldName) {
     if (!this.ctx.canEdit()) return;
     const key = keyOf(kind, id);
@@ -233,19 +235,31 @@ export class Stickies {
     const form = h('form', { class: 'sticky-form', 'aria-label': `Edit ${KIND_NAMES[kind].toLowerCase()}` });
     for (const field of FORMS[kind]) {
       const inputId = `edit-${kind}-${id}-${field.name}`;
+      const maxLength = this.ctx.maxLength(kind, field.name);
       let input;
-      if (field.type === 'textarea') input = h('textarea', { id: inputId, rows: '2', maxlength: '2000' });
+      if (field.type === 'textarea') input = h('textarea', { id: inputId, rows: '2', maxlength: maxLength });
       else if (field.type === 'select') {
         input = h('select', { id: inputId }, ...Object.entries(field.choices).map(([value, label]) => h('option', { value }, label)));
-      } else input = h('input', { id: inputId, type: 'text', autocomplete: 'off', inputmode: field.type === 'percent' ? 'decimal' : null, placeholder: field.type === 'duration' ? 'e.g. 2h, 90m, 3d' : null });
+      } else {
+        input = h('input', {
+          id: inputId, type: 'text', autocomplete: 'off', maxlength: field.type === 'text' ? maxLength : null,
+          inputmode: field.type === 'percent' ? 'decimal' : null, placeholder: field.type === 'duration' ? 'e.g. 2h, 90m, 3d' : null,
+        });
+      }
       input.value = displayValue(field, object[field.name]);
       input.name = field.name;
       inputs[field.name] = input;
-      form.append(h('label', { for: inputId }, field.label), input, h('span', { class: 'field-error', id: `${inputId}-error`, role: 'alert' }));
+      const error = h('span', { class: 'field-error', id: `${inputId}-error`, role: 'alert' });
+      const hint = maxLength ? h('span', { class: 'field-hint', id: `${inputId}-hint`, 'aria-live': 'polite' }) : null;
+      input.setAttribute('aria-describedby', hint ? `${error.id} ${hint.id}` : error.id);
+      form.append(h('label', { for: inputId }, field.label), input, error);
+      if (hint) { form.append(hint); watchLength(input, hint, maxLength); }
     }
-    form.append(h('div', { class: 'form-actions' },
-      h('button', { type: 'submit', class: 'mini primary' }, 'Save'),
-      h('button', { type: 'button', class: 'mini', dataset: { action: 'cancel' } }, 'Cancel')));
+    form.append(
+      h('p', { class: 'form-error', role: 'alert' }),
+      h('div', { class: 'form-actions' },
+        h('button', { type: 'submit', class: 'mini primary' }, 'Save'),
+        h('button', { type: 'button', class: 'mini', dataset: { action: 'cancel' } }, 'Cancel')));
     form.addEventListener('submit', (event) => { event.preventDefault(); this.#finishEdit(true); });
     form.addEventListener('keydown', (event) => {
       event.stopPropagation();
@@ -256,7 +270,7 @@ export class Stickies {
     form.addEventListener('focusout', (event) => {
       if (!form.contains(event.relatedTarget)) window.setTimeout(() => { if (this.editing?.form === form) this.#finishEdit(true); }, 0);
     });
-    this.editing = { key, kind, id, form, inputs };
+    this.editing = { key, kind, id, form, inputs, saving: false };
     element.classList.add('editing');
     fill(element, form);
     const first = inputs[fieldName] || Object.values(inputs)[0];
@@ -265,38 +279,89 @@ export class Stickies {
     this.ctx.connection.send({ type: 'editing', target: { kind, id } });
   }
 
-  #finishEdit(save) {
+  /** Closes the form; with `save`, first sends what changed and keeps the form (and what was
+   * typed) open until the server answers: a rejection shows its reason beside the field. */
+  async #finishEdit(save) {
     const editing = this.editing;
-    if (!editing) return;
+    if (!editing || (save && editing.saving)) return;
     const object = this.ctx.store.get(editing.kind, editing.id);
     if (save && object) {
       const changes = {};
+      this.#clearErrors(editing);
       for (const field of FORMS[editing.kind]) {
         const input = editing.inputs[field.name];
         const { value, error } = parseValue(field, input.value);
-        const message = editing.form.querySelector(`#${CSS.escape(input.id)}-error`);
-        input.removeAttribute('aria-invalid');
-        message.textContent = '';
         if (error) {
-          input.setAttribute('aria-invalid', 'true');
-          input.setAttribute('aria-describedby', message.id);
-          message.textContent = error;
+          this.#showError(editing, field.name, error);
           input.focus();
           return;
         }
         if (value !== object[field.name]) changes[field.name] = value;
       }
       if (Object.keys(changes).length) {
-        this.ctx.perform(`edit of ${KIND_NAMES[editing.kind].toLowerCase()}`, [{ op: `${editing.kind}.update`, data: { id: editing.id, ...changes } }]);
-        Object.assign(object, changes); // shown at once; the applied frame confirms it
+        this.#setSaving(editing, true);
+        try {
+          await this.ctx.history.change(`edit of ${KIND_NAMES[editing.kind].toLowerCase()}`, [{ op: `${editing.kind}.update`, data: { id: editing.id, ...changes } }]);
+        } catch (rejection) {
+          this.#rejected(editing, rejection);
+          return;
+        }
+        if (this.editing !== editing) return; // closed meanwhile (Cancel, another sticky)
       }
     }
     this.editing = null;
     const element = this.elements.get(editing.key);
+    const hadFocus = editing.form.contains(document.activeElement) || document.activeElement === document.body;
     element?.classList.remove('editing');
     this.ctx.connection.send({ type: 'editing', target: null });
     this.render(editing.kind, editing.id);
-    element?.focus({ preventScroll: true });
+    if (hadFocus) element?.focus({ preventScroll: true });
+  }
+
+  /** The server refused the edit: the form stays as typed, with the reason in words beside
+   * each field it names (or under the form). */
+  #rejected(editing, rejection) {
+    const frame = rejection?.frame || rejection || {};
+    const reason = rejectionWords(frame, rejection);
+    if (this.editing !== editing) { // the form was closed meanwhile: say so, at least
+      this.ctx.notify(`Your edit was not saved: ${reason}`, 'error');
+      return;
+    }
+    this.#setSaving(editing, false);
+    let focused = false;
+    for (const [name, messages] of Object.entries(frame.errors || {})) {
+      if (!editing.inputs[name]) continue;
+      this.#showError(editing, name, [].concat(messages).join(' '));
+      if (!focused) { editing.inputs[name].focus(); focused = true; }
+    }
+    if (!focused) {
+      editing.form.querySelector('.form-error').textContent = `Not saved: ${reason}`;
+      editing.form.querySelector('button[type=submit]').focus();
+    }
+    announce(`Not saved: ${reason}`);
+  }
+
+  #showError(editing, name, text) {
+    const input = editing.inputs[name];
+    const message = editing.form.querySelector(`#${CSS.escape(input.id)}-error`);
+    input.setAttribute('aria-invalid', 'true');
+    message.textContent = text;
+  }
+
+  #clearErrors(editing) {
+    for (const input of Object.values(editing.inputs)) input.removeAttribute('aria-invalid');
+    for (const message of editing.form.querySelectorAll('.field-error, .form-error')) message.textContent = '';
+  }
+
+  #setSaving(editing, saving) {
+    editing.saving = saving;
+    editing.form.classList.toggle('saving', saving);
+    editing.form.setAttribute('aria-busy', String(saving));
+    editing.form.querySelector('button[type=submit]').textContent = saving ? 'Saving…' : 'Save';
+    for (const input of Object.values(editing.inputs)) {
+      if (input.tagName === 'SELECT') input.disabled = saving;
+      else input.readOnly = saving;
+    }
   }
 
   // Pointer and keyboard -------------------------------------------------------------------
@@ -421,6 +486,38 @@ function parseValue(field, raw) {
   const value = field.type === 'select' ? raw : raw.trim();
   if (field.required && !value) return { error: `${field.label} cannot be empty.` };
   return { value };
+}
+
+/** Says how close a text input is to its limit, and when a paste did not fit whole (the
+ * browser cuts it at `maxlength` without a word). */
+function watchLength(input, hint, maxLength) {
+  const describe = (room) => {
+    const left = maxLength - input.value.length;
+    if (room === 0) hint.textContent = `Nothing of what you pasted fits: this field takes at most ${maxLength} characters.`;
+    else if (room > 0) hint.textContent = `Only the first ${room} characters of what you pasted fit: at most ${maxLength}.`;
+    else if (left < 0) hint.textContent = `${-left} characters too many: at most ${maxLength}.`;
+    else if (left === 0) hint.textContent = `That is the most this field takes: ${maxLength} characters.`;
+    else if (left <= Math.max(10, maxLength / 10)) hint.textContent = `${left} characters left (at most ${maxLength}).`;
+    else hint.textContent = '';
+  };
+  input.addEventListener('input', () => describe(null));
+  input.addEventListener('paste', (event) => {
+    const pasted = event.clipboardData?.getData('text') ?? '';
+    const room = maxLength - input.value.length + Math.abs((input.selectionEnd ?? 0) - (input.selectionStart ?? 0));
+    if (pasted.length > room) window.setTimeout(() => describe(Math.max(room, 0)), 0); // after the input event
+  });
+  describe(null);
+}
+
+/** A rejection in words: the server's message, or what its reason means. */
+function rejectionWords(frame, rejection) {
+  if (frame.detail) return frame.detail;
+  const words = {
+    forbidden: 'you cannot change this board now (read-only, or locked by the facilitator).',
+    not_found: 'this sticky was deleted meanwhile.',
+    rate_limited: 'too many changes at once; try again in a moment.',
+  };
+  return words[frame.reason] || rejection?.message || 'the server refused the change.';
 }
 
 export { announce };
