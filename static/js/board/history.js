@@ -1,7 +1,10 @@
 // Undo and redo of this person's own changes, as inverse ops sent through the same socket
 // (so everyone sees an undo like any other change). A change is a list of ops; its inverse
 // is worked out from the store before sending. Re-creating a deleted object gives it a new
-// id, so ids in the remaining history are remapped when that happens.
+// id, so ids in the remaining history are remapped when that happens. The same remapping
+// lets one change create objects that refer to each other: a create op may carry a
+// `placeholder` id (negative), and references to it in the change's later ops (a link's
+// source, a waste's activity) become the created object's id before they are sent.
 
 const READ_ONLY = new Set(['id', 'version', 'member', 'stream', 'created_at', 'updated_at']);
 const REFERENCES = {
@@ -17,6 +20,7 @@ export class History extends EventTarget {
     this.done = [];
     this.undone = [];
     this.busy = false;
+    this.running = new Set(); // changes being sent
   }
 
   get canUndo() { return this.done.length > 0 && !this.busy; }
@@ -24,7 +28,11 @@ export class History extends EventTarget {
 
   /** Sends the ops of one change in order and records it; resolves with the applied frames. */
   async change(label, ops, { record = true } = {}) {
-    const steps = ops.map(({ op, data }) => ({ kind: op.split('.')[0], forward: { op, data }, inverse: this.#inverse(op, data) }));
+    const steps = ops.map(({ op, data, placeholder }) => {
+      const inverse = this.#inverse(op, data);
+      if (placeholder !== undefined && op.endsWith('.create')) inverse.data = { id: placeholder };
+      return { kind: op.split('.')[0], forward: { op, data }, inverse };
+    });
     const entry = { label, steps };
     if (record) {
       this.done.push(entry);
@@ -63,16 +71,23 @@ export class History extends EventTarget {
   async #run(entry, direction) {
     const steps = direction === 'inverse' ? [...entry.steps].reverse() : entry.steps;
     const frames = [];
-    for (const step of steps) {
-      const { op, data } = step[direction];
-      const frame = await this.connection.op(op, data);
-      frames.push(frame);
-      const other = step[direction === 'forward' ? 'inverse' : 'forward'];
-      if (op.endsWith('.create') && frame.data?.id !== undefined) {
-        const previous = other.data?.id;
-        if (previous === undefined) other.data = { id: frame.data.id };
-        else if (previous !== frame.data.id) this.#remap(step.kind, previous, frame.data.id);
+    // While it runs an entry may be in neither list (undo and redo move it once done), yet
+    // its own later steps must see the ids its creates got.
+    this.running.add(entry);
+    try {
+      for (const step of steps) {
+        const { op, data } = step[direction];
+        const frame = await this.connection.op(op, data);
+        frames.push(frame);
+        const other = step[direction === 'forward' ? 'inverse' : 'forward'];
+        if (op.endsWith('.create') && frame.data?.id !== undefined) {
+          const previous = other.data?.id;
+          if (previous === undefined) other.data = { id: frame.data.id };
+          else if (previous !== frame.data.id) this.#remap(step.kind, previous, frame.data.id);
+        }
       }
+    } finally {
+      this.running.delete(entry);
     }
     return frames;
   }
@@ -91,7 +106,7 @@ export class History extends EventTarget {
   }
 
   #remap(kind, from, to) {
-    for (const entry of [...this.done, ...this.undone]) {
+    for (const entry of new Set([...this.done, ...this.undone, ...this.running])) {
       for (const step of entry.steps) {
         for (const side of [step.forward, step.inverse]) {
           if (!side.data) continue;
