@@ -4,6 +4,7 @@
 
 import { api, setCsrfToken } from './api.js';
 import { Canvas } from './canvas.js';
+import { Clipboard } from './clipboard.js';
 import { Connection } from './connection.js';
 import { Countermeasures } from './countermeasures.js';
 import { announce, fill, h } from './dom.js';
@@ -81,6 +82,7 @@ export function boot(root) {
   ctx.facilitation = new Facilitation(ctx, root.querySelector('.facilitation'));
   ctx.voting = new Voting(ctx, root.querySelector('.panel-voting'));
   ctx.countermeasures = new Countermeasures(ctx, root.querySelector('.panel-steps'));
+  ctx.clipboard = new Clipboard(ctx);
   const ladder = new Ladder(root.querySelector('.ladder'));
   new Exports(ctx, root.querySelector('.panel-export'));
   const emptyHint = root.querySelector('.empty-hint');
@@ -324,14 +326,25 @@ export function boot(root) {
     const typing = event.target.closest('input, textarea, select, [contenteditable]');
     if (typing) return;
     const mod = event.ctrlKey || event.metaKey;
-    if (mod && (event.key === 'z' || event.key === 'Z')) {
+    const letter = event.key.length === 1 ? event.key.toLowerCase() : '';
+    if (mod && letter === 'z') {
       event.preventDefault();
       undoRedo(event.shiftKey ? 'redo' : 'undo');
-    } else if (mod && (event.key === 'y' || event.key === 'Y')) {
+    } else if (mod && letter === 'y') {
       event.preventDefault();
       undoRedo('redo');
-    } else if (mod) {
-      return;
+    } else if (mod && !event.shiftKey && !event.altKey && letter === 'c') {
+      // Text the person selected on the page is theirs to copy; otherwise the stickies.
+      if (String(window.getSelection?.() ?? '')) return;
+      if (ctx.clipboard.copy()) event.preventDefault();
+    } else if (mod && !event.shiftKey && !event.altKey && letter === 'v') {
+      event.preventDefault();
+      ctx.clipboard.paste();
+    } else if (mod && !event.shiftKey && !event.altKey && letter === 'd') {
+      event.preventDefault(); // not the browser's bookmark dialog
+      ctx.clipboard.duplicate();
+    } else if (mod || event.altKey) {
+      return; // the browser's (and the system's) shortcuts
     } else if (event.key === '+' || event.key === '=') {
       event.preventDefault();
       ctx.canvas.zoomAt(1.2);

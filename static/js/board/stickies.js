@@ -390,6 +390,8 @@ export class Stickies {
     });
     element.addEventListener('keydown', (event) => {
       if (this.editing?.key === key || event.target !== element) return;
+      // Ctrl/Cmd/Alt with a letter is the browser's or the board's (copy, paste, duplicate).
+      if (event.ctrlKey || event.metaKey || event.altKey) return;
       if (event.key === 'Enter' || event.key === 'F2') {
         event.preventDefault();
         if (this.ctx.links.active && kind === 'activity') this.ctx.links.finish(id);
