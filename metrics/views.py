@@ -8,7 +8,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Max, Min
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import render
 
@@ -21,10 +20,10 @@ from metrics.units import seconds_per_day
 from streams.models import Activity, ValueStream
 from streams.selectors import stream_get
 from streams.services.transfer import (
-    _cell as safe_cell,
+    spreadsheet_safe,
 )  # the map's CSV export defuses the same way
-from workitems.models import FlowState, Transition
-from workitems.selectors import import_list, work_item_count, work_state_list
+from workitems.models import FlowState
+from workitems.selectors import import_list, work_history_facts, work_state_list
 from workshops.selectors import membership_get
 
 
@@ -113,35 +112,9 @@ def _flow_window(query: QueryDict) -> tuple[dict[str, Any], dict[str, list[str]]
 def _measured_flow(
     request: HttpRequest, pk: int
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, list[str]]]:
-    """(window, payload, errors) of the page's query; a window the computation refuses
-    (e.g. one that starts after as_of) is reported as an error, and the default shown."""
+    """(window, payload, errors) of the page's query; with errors, the default window."""
     window, errors = _flow_window(request.GET)
-    try:
-        payload = measured_flow_get(user=request.user, workshop_id=pk, **window)
-    except ValueError as error:
-        errors = {**errors, "start": [_window_refusal(window, error)]}
-        window, _ = _flow_window(QueryDict())
-        payload = measured_flow_get(user=request.user, workshop_id=pk, **window)
-    return window, payload, errors
-
-
-def _window_refusal(window: dict[str, Any], error: ValueError) -> str:
-    """The computation's refusal of a window the serializer let through, for people."""
-    as_of_day = window["as_of"].astimezone(UTC).date()
-    if window["start"] > as_of_day:
-        return (
-            f"The window starts after {as_of_day.isoformat()}, the day the figures are taken "
-            "at: choose an earlier start."
-        )
-    return str(error)
-
-
-def _history_facts(workshop_id: int) -> dict[str, Any]:
-    """How much history the workshop has: items, transitions and their first and last day."""
-    facts = Transition.objects.filter(item__workshop_id=workshop_id).aggregate(
-        transitions=Count("id"), first=Min("entered_at"), last=Max("entered_at")
-    )
-    return {**facts, "items": work_item_count(workshop_id=workshop_id)}
+    return window, measured_flow_get(user=request.user, workshop_id=pk, **window), errors
 
 
 def _query_string(**params: Any) -> str:
@@ -153,7 +126,7 @@ def _flow_context(request: HttpRequest, pk: int) -> tuple[dict[str, Any], bool]:
     window, payload, errors = _measured_flow(request, pk)
     work_states = list(work_state_list(user=request.user, workshop_id=pk))
     states = [(state.name, state.flow_state) for state in work_states]
-    facts = _history_facts(pk)
+    facts = work_history_facts(workshop_id=pk)
     today = window["as_of"].astimezone(UTC).date()
     as_of = request.GET.get("as_of", "") if "as_of" not in errors else ""
     start, end = window["start"], window["end"]
@@ -237,12 +210,7 @@ def flow_csv(request: HttpRequest, pk: int) -> HttpResponse:
     if errors:
         text = "\n".join(f"{name}: {' '.join(messages)}" for name, messages in errors.items())
         return HttpResponseBadRequest(text, content_type="text/plain; charset=utf-8")
-    try:
-        payload = measured_flow_get(user=request.user, workshop_id=pk, **window)
-    except ValueError as error:
-        return HttpResponseBadRequest(
-            f"start: {_window_refusal(window, error)}", content_type="text/plain; charset=utf-8"
-        )
+    payload = measured_flow_get(user=request.user, workshop_id=pk, **window)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = (
         f"flow-{membership.workshop_id}-{payload['window']['start']}-{payload['window']['end']}.csv"
@@ -253,5 +221,5 @@ def flow_csv(request: HttpRequest, pk: int) -> HttpResponse:
     for number, section in enumerate(flow_charts.csv_sections(payload)):
         if number:
             writer.writerow([])
-        writer.writerows([safe_cell(value) for value in row] for row in section)
+        writer.writerows([spreadsheet_safe(value) for value in row] for row in section)
     return response

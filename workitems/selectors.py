@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Max, Min, QuerySet
 from django.http import Http404
 
-from workitems.models import TypeRule, WorkItem, WorkItemImport, WorkState
+from workitems.models import Transition, TypeRule, WorkItem, WorkItemImport, WorkState
 from workitems.rules import default_type_rules
 from workshops.selectors import AnyUser, membership_get
 
@@ -84,5 +84,10 @@ def type_rule_list(*, user: AnyUser, workshop_id: int) -> list[dict[str, str]]:
     return list(rows) or default_type_rules()
 
 
-def work_item_count(*, workshop_id: int) -> int:
-    return WorkItem.objects.filter(workshop_id=workshop_id).count()
+def work_history_facts(*, workshop_id: int) -> dict[str, Any]:
+    """How much history the workshop has: `items`, `transitions` and the `first` and `last`
+    instants a transition was made (None without any)."""
+    facts = Transition.objects.filter(item__workshop_id=workshop_id).aggregate(
+        transitions=Count("id"), first=Min("entered_at"), last=Max("entered_at")
+    )
+    return {**facts, "items": WorkItem.objects.filter(workshop_id=workshop_id).count()}

@@ -66,8 +66,18 @@ class FlowMetricsQuerySerializer(serializers.Serializer):
         as_of = attrs.get("as_of") or timezone.now()
         if timezone.is_naive(as_of):
             as_of = as_of.replace(tzinfo=UTC)
-        end = attrs.get("end") or as_of.astimezone(UTC).date()
+        as_of_day = as_of.astimezone(UTC).date()
+        end = min(attrs.get("end") or as_of_day, as_of_day)
         start = attrs.get("start") or end - timedelta(days=DEFAULT_WINDOW_DAYS - 1)
+        if start > as_of_day:
+            raise serializers.ValidationError(
+                {
+                    "start": [
+                        f"The window starts after {as_of_day.isoformat()}, the day the figures "
+                        "are taken at: choose an earlier start."
+                    ]
+                }
+            )
         if start > end:
             raise serializers.ValidationError({"start": ["The start must not be after the end."]})
         if (end - start).days + 1 > MAX_WINDOW_DAYS:

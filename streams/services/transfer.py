@@ -92,7 +92,7 @@ CSV_COLUMNS = (
 )
 
 
-def _cell(value: Any) -> Any:
+def spreadsheet_safe(value: Any) -> Any:
     """Defuse spreadsheet formulas: text starting with = + - @ is prefixed with '."""
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
@@ -119,7 +119,7 @@ def stream_export_csv(*, actor: AbstractBaseUser, stream_id: Any) -> str:
             a.pca,
             a.description,
         )
-        writer.writerow([_cell(value) for value in row])
+        writer.writerow([spreadsheet_safe(value) for value in row])
     return out.getvalue()
 
 

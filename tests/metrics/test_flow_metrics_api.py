@@ -113,6 +113,7 @@ def test_every_figure_follows_an_edited_mapping(imported: Any, client_for: Any) 
         ({"interval": "fortnight"}, "interval"),
         ({"as_of": "yesterday"}, "as_of"),
         ({"start": "2000-01-01", "end": "2024-01-01"}, "start"),
+        ({"start": "2024-03-12", "end": "2024-03-20"}, "start"),  # after as_of's day
     ],
 )
 def test_a_bad_window_is_a_400_on_its_field(
@@ -122,6 +123,12 @@ def test_a_bad_window_is_a_400_on_its_field(
 
     assert response.status_code == 400
     assert field in response.json()
+
+
+def test_an_end_after_as_of_is_clipped_to_its_day(imported: Any, client_for: Any) -> None:
+    body = flow(client_for(imported.viewer), imported.workshop.pk, end="2024-04-30").json()
+
+    assert body["window"]["end"] == "2024-03-11"
 
 
 def test_an_empty_workshop_answers_with_empty_figures(cast: Any, client_for: Any) -> None:
