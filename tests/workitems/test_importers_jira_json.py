@@ -9,7 +9,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from workitems.importers import jira_json
+import pytest
+
+from workitems.importers import jira_json, jsonfile
 from workitems.importers.rows import ItemRow, Problem, Row, StateRow, TransitionRow
 from workitems.models import FlowState
 from workitems.rules import flow_state_guess
@@ -254,3 +256,28 @@ def test_url_is_empty_when_self_is_missing() -> None:
     assert rows_of(json.dumps([record]).encode())[0] == ItemRow(
         "X-1", 1, "Thing", "", "", (), at(2024, 1, 1, 10)
     )
+
+
+def test_hostile_nesting_is_an_error_before_it_is_built() -> None:
+    data = b"[" + json.dumps(issue()).encode() + b"," + b"[" * 5_000_000
+    (problem,) = rows_of(data)
+    assert problem.fatal
+    assert problem.message == (
+        "The file nests deeper than 128 levels (before the first record): this is not an "
+        "export read here."
+    )
+
+
+def test_brackets_and_escaped_quotes_inside_strings_are_not_nesting() -> None:
+    record = issue()
+    record["fields"]["summary"] = '[[[{{{ \\" \\ ' * 6_000  # one string over two 64 KiB reads
+    rows = rows_of(json.dumps([record]).encode())
+    assert not errors(rows)
+
+
+def test_a_record_with_too_many_values_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(jsonfile, "MAX_RECORD_EVENTS", 1_000)
+    record = issue(names={f"customfield_{n}": "x" for n in range(2_000)})
+    assert errors(rows_of(json.dumps([issue("X-0"), record]).encode())) == [
+        Problem("Record 2 holds more than 1,000 values: this is not an export read here.", 2)
+    ]
