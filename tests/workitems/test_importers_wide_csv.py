@@ -216,3 +216,10 @@ def test_ten_megabyte_name_is_a_clear_error_with_its_line() -> None:
             3,
         )
     ]
+
+
+def test_more_stage_columns_than_the_limit_is_an_error() -> None:
+    header = "ID," + ",".join(f"S{n}" for n in range(300))
+    (problem,) = rows_of(f"{header}\nA,2024-01-02\n".encode())
+    assert problem.fatal and problem.line == 1
+    assert problem.message.startswith("More than 200 stage columns")

@@ -63,6 +63,9 @@ ATTRIBUTES = frozenset(
 )
 
 
+MAX_STAGES = 200  # a workflow of more stages is a file read the wrong way
+
+
 @dataclass(frozen=True, slots=True)
 class Layout:
     """The leading columns of a wide header: ID first, then Link and Name in either order."""
@@ -99,7 +102,11 @@ class Survey:
         self.header = [name.strip() for name in header]
         self.first = first_stage
         self.limit = first_stage
-        while self.limit < len(header) and csvfile.normalise(header[self.limit]) not in ATTRIBUTES:
+        while (
+            self.limit < len(header)
+            and self.limit <= first_stage + MAX_STAGES  # one more: to tell there are too many
+            and csvfile.normalise(header[self.limit]) not in ATTRIBUTES
+        ):
             self.limit += 1
         self.orders = {index: DateOrder() for index in range(self.first, self.limit)}
         self.created = _attribute(header, CREATED, self.first)
@@ -175,6 +182,12 @@ def _survey(opener: Opener) -> tuple[list[str], Layout, Survey] | Problem:
         return Problem(
             f"No stage column: after ID, Link and Name a wide CSV has one column per stage, "
             f"each holding the date the item entered it; {detail}.",
+            header_line,
+        )
+    if len(survey.stages) > MAX_STAGES:
+        return Problem(
+            f"More than {MAX_STAGES} stage columns: the columns after ID, Link and Name up to "
+            f"the first one that is not a date are taken as stages; is this a wide CSV?",
             header_line,
         )
     return [name.strip() for name in header], found, survey
