@@ -77,10 +77,24 @@ class WorkState(models.Model):
 
 class Transition(models.Model):
     """The item entered `state` at `entered_at`; it stays until its next transition. At the
-    same instant, transitions keep the order the file gave them (by id)."""
+    same instant, transitions keep the order the file gave them (by id).
 
-    item = models.ForeignKey(WorkItem, on_delete=models.CASCADE, related_name="transitions")
-    state = models.ForeignKey(WorkState, on_delete=models.PROTECT, related_name="+")
+    A history runs to millions of rows written in bulk, so the foreign keys carry no database
+    constraint and no index of their own: the one writer (`workitems.staging`) inserts rows
+    joined to their item and state in the same transaction, deletes cascade (and a state in
+    use is protected) through the ORM, and `transition_history` serves every lookup by item.
+    Per-row constraint checks cost more than the rest of an import (BENCHMARKS.md)."""
+
+    item = models.ForeignKey(
+        WorkItem,
+        on_delete=models.CASCADE,
+        related_name="transitions",
+        db_constraint=False,
+        db_index=False,
+    )
+    state = models.ForeignKey(
+        WorkState, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
     entered_at = models.DateTimeField()
 
     class Meta:

@@ -4,25 +4,41 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Count, Max, Min, QuerySet
 from django.http import Http404
 
-from workitems.models import Transition, TypeRule, WorkItem, WorkItemImport, WorkState
+from workitems.models import (
+    ImportStatus,
+    Transition,
+    TypeRule,
+    WorkItem,
+    WorkItemImport,
+    WorkState,
+)
 from workitems.rules import default_type_rules
 from workshops.selectors import AnyUser, membership_get
 
 MAX_ID = 2**63 - 1
 
 
+def import_progress_key(import_id: int) -> str:
+    return f"work-item-import-{import_id}-progress"
+
+
 def import_data(record: WorkItemImport) -> dict[str, Any]:
-    """The import record as the API and the Flow page's frames present it."""
+    """The import record as the API and the Flow page's frames present it; a running
+    import's progress comes from the cache (it writes in one transaction)."""
+    progress = record.progress
+    if record.status == ImportStatus.RUNNING:
+        progress = cache.get(import_progress_key(record.pk), progress)
     return {
         "id": record.pk,
         "status": record.status,
         "format": record.format,
         "filename": record.filename,
         "size": record.size,
-        "progress": round(record.progress, 4),
+        "progress": round(progress, 4),
         "items": record.items,
         "transitions": record.transitions,
         "errors": record.errors,

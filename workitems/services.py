@@ -12,9 +12,10 @@ from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import Http404
 from django.utils import timezone
 
@@ -31,9 +32,9 @@ from workitems.models import (
     WorkState,
 )
 from workitems.rules import DEFAULT_TAG_RULES, DEFAULT_TYPE_RULES, flow_type_for, rule_key
-from workitems.selectors import import_data
-from workitems.staging import Staging
+from workitems.selectors import import_data, import_progress_key
 from workitems.tasks import work_item_import_run_task
+from workitems.upsert import HistoryUpsert
 from workshops.selectors import facilitator_membership_get
 
 logger = logging.getLogger(__name__)
@@ -125,7 +126,8 @@ class _CountingReader(io.RawIOBase):
 
 class _Progress:
     """Reports a running import's progress at most every PROGRESS_EVERY seconds: the share
-    of the file read (all of an importer's passes), then the merge."""
+    of the file read (all of an importer's passes). The import writes in one transaction, so
+    progress goes to the cache (which the record's readers consult) and to the Flow pages."""
 
     def __init__(self, record: WorkItemImport, passes: int) -> None:
         self.record = record
@@ -140,11 +142,9 @@ class _Progress:
             self.last = now
             self.report(READ_SHARE * min(1.0, self.read / self.total))
 
-    def report(self, progress: float, **counts: int) -> None:
+    def report(self, progress: float) -> None:
         self.record.progress = progress
-        for name, value in counts.items():
-            setattr(self.record, name, value)
-        WorkItemImport.objects.filter(pk=self.record.pk).update(progress=progress, **counts)
+        cache.set(import_progress_key(self.record.pk), progress, timeout=24 * 3600)
         events.flow_send(self.record.workshop_id, import_frame(self.record))
 
 
@@ -157,11 +157,11 @@ def _problem(problem: Problem) -> dict[str, Any]:
 
 
 def work_item_import_run(*, import_id: int) -> WorkItemImport:
-    """Parses the import's file into staging tables and, if no row has an error, merges it
-    into the workshop in one transaction; else imports nothing and records the first
-    MAX_PROBLEMS errors with their lines. Idempotent: a finished import is returned as it
-    is; one left `running` by a lost worker runs again from the start (nothing of it was
-    merged). Always ends `done` or `failed` and deletes the file."""
+    """Parses the import's file and writes its rows into the workshop in one transaction as
+    they come (`workitems.upsert`); a row with an error rolls it all back and the first
+    MAX_PROBLEMS errors are recorded with their lines. Idempotent: a finished import is
+    returned as it is; one left `running` by a lost worker runs again from the start (nothing
+    of it was committed). Always ends `done` or `failed` and deletes the file."""
     record = WorkItemImport.objects.get(pk=import_id)
     if record.status in (ImportStatus.DONE, ImportStatus.FAILED):
         return record
@@ -210,29 +210,26 @@ def _run(record: WorkItemImport) -> None:
     errors: list[dict[str, Any]] = []
     warnings: list[dict[str, Any]] = []
     more_warnings = 0
-    states: dict[str, StateRow] = {}
-    items: set[str] = set()
-    moved: set[str] = set()
-    with Staging(record.pk) as staging:
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                # Plans of a bulk write are cheap; compiling them (JIT) costs more than they save.
+                cursor.execute("SET LOCAL jit = off")
+        upsert = HistoryUpsert(
+            workshop_id=record.workshop_id,
+            tag_rules=tag_rules,
+            type_rules=type_rules,
+            now=timezone.now(),
+        )
         for row in rows:
             if isinstance(row, TransitionRow):
                 if not errors:
-                    staging.add_transition(row)
-                    moved.add(row.external_id)
+                    upsert.transition(row)
             elif isinstance(row, ItemRow):
-                if row.external_id in items:
-                    continue
-                items.add(row.external_id)
                 if not errors:
-                    flow_type = flow_type_for(
-                        tags=row.tags,
-                        tracker_type=row.tracker_type,
-                        tag_rules=tag_rules,
-                        type_rules=type_rules,
-                    )
-                    staging.add_item(row, flow_type)
+                    upsert.item(row)
             elif isinstance(row, StateRow):
-                states[row.name] = row
+                upsert.state(row)
             elif row.fatal:
                 errors.append(_problem(row))
                 if len(errors) >= MAX_PROBLEMS:
@@ -241,34 +238,31 @@ def _run(record: WorkItemImport) -> None:
                 warnings.append(_problem(row))
             else:
                 more_warnings += 1
-        if not errors:
-            for external_id in moved - items:  # an importer that named no attributes
-                staging.add_item(ItemRow(external_id), FlowType.FEATURE)
-            items |= moved
-            if not items:
-                errors.append({"line": None, "message": "The file has no work items."})
+        if not errors and not upsert.item_count:
+            errors.append({"line": None, "message": "The file has no work items."})
         if more_warnings:
             warnings.append({"line": None, "message": f"…and {more_warnings} more warnings."})
         record.warnings = warnings
         if errors:
+            transaction.set_rollback(True)  # nothing of the file stays
             record.status = ImportStatus.FAILED
             record.errors = errors
             return
-        if not staging.transition_count:
-            record.warnings.insert(
-                0,
-                {
-                    "line": None,
-                    "message": "This export has no state history: the Flow page can show "
-                    "velocity and age only. Export with the changelog (Jira), the revisions "
-                    "(Azure DevOps) or one column per stage to see flow time and load.",
-                },
-            )
-        progress.report(READ_SHARE, items=len(items), transitions=staging.transition_count)
-        staging.merge(workshop_id=record.workshop_id, states=states, now=timezone.now())
+        progress.report(READ_SHARE)
+        upsert.finish()
+    if not upsert.transition_count:
+        record.warnings.insert(
+            0,
+            {
+                "line": None,
+                "message": "This export has no state history: the Flow page can show "
+                "velocity and age only. Export with the changelog (Jira), the revisions "
+                "(Azure DevOps) or one column per stage to see flow time and load.",
+            },
+        )
     record.status = ImportStatus.DONE
-    record.items = len(items)
-    record.transitions = staging.transition_count
+    record.items = upsert.item_count
+    record.transitions = upsert.transition_count
 
 
 # State mapping --------------------------------------------------------------------------------

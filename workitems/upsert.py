@@ -1,0 +1,239 @@
+"""The one writer of imported history: an importer's rows go into the workshop's items, states
+and transitions as they are parsed, inside the caller's transaction (so a file that turns out
+to have an error rolls back whole, and nothing is held but a batch).
+
+Items are upserted by `external_id` in batches (attributes and flow type replaced); a batch's
+items that existed lose their old transitions; the file's transitions go in with PostgreSQL's
+binary COPY (batched inserts elsewhere). While the file is read, PostgreSQL writes on its own
+core. A state seen for the first time is created at once with a guessed flow state; when the
+file ends, the states this import added get the file's categories and workflow positions.
+Existing states keep the facilitator's mapping.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from django.db import connection
+
+from workitems.importers.rows import ItemRow, StateRow, TransitionRow
+from workitems.models import FlowState, Transition, WorkItem, WorkState
+from workitems.rules import flow_state_guess, flow_type_for
+
+BATCH_ITEMS = 2_000
+ITEM_FIELDS = ["title", "url", "tracker_type", "tags", "flow_type", "created", "updated_at"]
+# Where a new state with no position from the file goes: by flow state, then by its mean
+# position in the items' histories.
+_STATE_GROUP = {
+    FlowState.NEW: 0,
+    FlowState.WAITING: 1,
+    FlowState.ACTIVE: 1,
+    FlowState.IGNORE: 1,
+    FlowState.DONE: 2,
+    FlowState.CANCELED: 3,
+}
+
+
+class HistoryUpsert:
+    """Feed it rows in the importers' order (an item's ItemRow, then its transitions); call
+    `finish()` once. Must run inside a transaction (`transaction.atomic()`)."""
+
+    def __init__(
+        self,
+        *,
+        workshop_id: int,
+        tag_rules: Mapping[str, str],
+        type_rules: Mapping[str, str],
+        now: datetime,
+    ) -> None:
+        self.workshop_id = workshop_id
+        self.tag_rules = tag_rules
+        self.type_rules = type_rules
+        self.now = now
+        self.item_count = 0
+        self.transition_count = 0
+        self.hints: dict[str, StateRow] = {}
+        self._state_ids = dict(
+            WorkState.objects.filter(workshop_id=workshop_id).values_list("name", "id")
+        )
+        self._next_order = (
+            max(
+                WorkState.objects.filter(workshop_id=workshop_id).values_list("order", flat=True),
+                default=-1,
+            )
+            + 1
+        )
+        self._added: dict[str, WorkState] = {}
+        self._positions: dict[str, list[int]] = {}  # new state -> [sum of positions, count]
+        self._seen: set[str] = set()
+        self._items: list[tuple[Any, ...]] = []  # ITEM_COLUMNS of the batch's items
+        self._transitions: list[tuple[str, int, datetime]] = []
+        self._current: str | None = None
+        self._position = 0
+
+    def item(self, row: ItemRow) -> None:
+        if row.external_id in self._seen:
+            self._current = None  # a repeat (importers yield each once): its rows are dropped
+            return
+        if len(self._items) >= BATCH_ITEMS:
+            self._flush()
+        self._seen.add(row.external_id)
+        self._current = row.external_id
+        self._position = 0
+        self._items.append(
+            (
+                row.external_id,
+                row.title,
+                row.url,
+                row.tracker_type,
+                list(row.tags),
+                flow_type_for(
+                    tags=row.tags,
+                    tracker_type=row.tracker_type,
+                    tag_rules=self.tag_rules,
+                    type_rules=self.type_rules,
+                ),
+                row.created,
+            )
+        )
+        self.item_count += 1
+
+    def transition(self, row: TransitionRow) -> None:
+        if row.external_id != self._current:
+            if row.external_id in self._seen:
+                return
+            self.item(ItemRow(row.external_id))
+        state_id = self._state_ids.get(row.state)
+        if state_id is None:
+            state_id = self._add_state(row.state)
+        if row.state in self._positions:
+            self._positions[row.state][0] += self._position
+            self._positions[row.state][1] += 1
+        self._position += 1
+        self._transitions.append((row.external_id, state_id, row.entered_at))
+        self.transition_count += 1
+
+    def state(self, row: StateRow) -> None:
+        self.hints[row.name] = row
+
+    def finish(self) -> list[WorkState]:
+        """Writes what is left and settles the states this import added; returns them."""
+        self._flush()
+        added = list(self._added.values())
+        for state in added:
+            hint = self.hints.get(state.name) or StateRow(state.name)
+            state.category = hint.category[:50]
+            state.flow_state = flow_state_guess(state.name, hint.category)
+
+        def rank(state: WorkState) -> tuple[int, float]:
+            hint = self.hints.get(state.name)
+            if hint is not None and hint.order is not None:
+                return (0, float(hint.order))
+            total, count = self._positions.get(state.name, [0, 0])
+            return (1 + _STATE_GROUP[FlowState(state.flow_state)], total / max(count, 1))
+
+        start = min((state.order for state in added), default=0)
+        for offset, state in enumerate(sorted(added, key=rank)):
+            state.order = start + offset
+        WorkState.objects.bulk_update(added, ["category", "flow_state", "order"])
+        return added
+
+    def _add_state(self, name: str) -> int:
+        hint = self.hints.get(name) or StateRow(name)
+        state = WorkState.objects.create(
+            workshop_id=self.workshop_id,
+            name=name,
+            order=self._next_order,
+            flow_state=flow_state_guess(name, hint.category),
+            category=hint.category[:50],
+        )
+        self._next_order += 1
+        self._state_ids[name] = state.pk
+        self._added[name] = state
+        self._positions[name] = [0, 0]
+        return state.pk
+
+    def _flush(self) -> None:
+        if not self._items:
+            return
+        ids, existed = _upsert_items(self.workshop_id, self._items, self.now)
+        if existed:
+            Transition.objects.filter(item_id__in=existed).delete()
+        rows = [(ids[external_id], state, at) for external_id, state, at in self._transitions]
+        _write_transitions(rows)
+        self._items.clear()
+        self._transitions.clear()
+
+
+ITEM_COLUMNS = ("external_id", "title", "url", "tracker_type", "tags", "flow_type", "created")
+_UPSERT_ITEMS = (
+    "INSERT INTO workitems_workitem (workshop_id, external_id, title, url, tracker_type, tags, "
+    "flow_type, created, updated_at) SELECT %s, e, t, u, k, g::jsonb, f, c, %s FROM "
+    "unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], "
+    "%s::timestamptz[]) AS batch(e, t, u, k, g, f, c) "
+    "ON CONFLICT (workshop_id, external_id) DO UPDATE SET title = excluded.title, "
+    "url = excluded.url, tracker_type = excluded.tracker_type, tags = excluded.tags, "
+    "flow_type = excluded.flow_type, created = excluded.created, updated_at = excluded.updated_at "
+    # xmax is 0 only in a row version this statement inserted: the others existed before.
+    "RETURNING external_id, id, xmax <> 0"
+)
+
+
+def _upsert_items(
+    workshop_id: int, items: list[tuple[Any, ...]], now: datetime
+) -> tuple[dict[str, int], list[int]]:
+    """Inserts or updates the items (ITEM_COLUMNS tuples) by (workshop, external_id); returns
+    their ids and the ids of those that existed before. One statement over arrays on
+    PostgreSQL (the ORM's bulk upsert costs several times as much per item)."""
+    if connection.vendor != "postgresql":
+        existed = list(
+            WorkItem.objects.filter(
+                workshop_id=workshop_id, external_id__in=[item[0] for item in items]
+            ).values_list("id", flat=True)
+        )
+        objects = [
+            WorkItem(
+                workshop_id=workshop_id,
+                updated_at=now,
+                **dict(zip(ITEM_COLUMNS, item, strict=True)),
+            )
+            for item in items
+        ]
+        WorkItem.objects.bulk_create(
+            objects,
+            update_conflicts=True,
+            unique_fields=["workshop", "external_id"],
+            update_fields=ITEM_FIELDS,
+        )
+        return {item.external_id: item.pk for item in objects}, existed
+    columns: list[list[Any]] = [list(column) for column in zip(*items, strict=True)]
+    columns[4] = [json.dumps(tags) if tags else "[]" for tags in columns[4]]
+    with connection.cursor() as cursor:
+        cursor.execute(_UPSERT_ITEMS, [workshop_id, now, *columns])
+        rows = cursor.fetchall()
+    return {external_id: pk for external_id, pk, _ in rows}, [pk for _, pk, old in rows if old]
+
+
+def _write_transitions(rows: list[tuple[int, int, datetime]]) -> None:
+    """Appends transitions in the given order (ids increase with it: the order at the same
+    instant)."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        Transition.objects.bulk_create(
+            (Transition(item_id=item, state_id=state, entered_at=at) for item, state, at in rows),
+            batch_size=1_000,
+        )
+        return
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(
+            "COPY workitems_transition (item_id, state_id, entered_at) FROM STDIN (FORMAT binary)"
+        ) as copy,
+    ):
+        copy.set_types(["int8", "int8", "timestamptz"])
+        for row in rows:
+            copy.write_row(row)
