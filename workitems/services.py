@@ -250,6 +250,8 @@ def _run(record: WorkItemImport) -> None:
             return
         progress.report(READ_SHARE)
         upsert.finish()
+        if upsert.updated_count:  # merged attributes may type an item differently
+            work_items_retype(workshop_id=record.workshop_id)
     if not upsert.transition_count:
         record.warnings.insert(
             0,

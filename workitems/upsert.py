@@ -54,6 +54,7 @@ class HistoryUpsert:
         self.type_rules = type_rules
         self.now = now
         self.item_count = 0
+        self.updated_count = 0  # items that existed before this import
         self.transition_count = 0
         self.hints: dict[str, StateRow] = {}
         self._state_ids = dict(
@@ -160,6 +161,7 @@ class HistoryUpsert:
         if not self._items:
             return
         ids, existed = _upsert_items(self.workshop_id, self._items, self.now)
+        self.updated_count += len(existed)
         if existed:
             Transition.objects.filter(item_id__in=existed).delete()
         rows = [(ids[external_id], state, at) for external_id, state, at in self._transitions]
@@ -174,9 +176,15 @@ _UPSERT_ITEMS = (
     "flow_type, created, updated_at) SELECT %s, e, t, u, k, g::jsonb, f, c, %s FROM "
     "unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], "
     "%s::timestamptz[]) AS batch(e, t, u, k, g, f, c) "
-    "ON CONFLICT (workshop_id, external_id) DO UPDATE SET title = excluded.title, "
-    "url = excluded.url, tracker_type = excluded.tracker_type, tags = excluded.tags, "
-    "flow_type = excluded.flow_type, created = excluded.created, updated_at = excluded.updated_at "
+    "ON CONFLICT (workshop_id, external_id) DO UPDATE SET "
+    "title = COALESCE(NULLIF(excluded.title, ''), workitems_workitem.title), "
+    "url = COALESCE(NULLIF(excluded.url, ''), workitems_workitem.url), "
+    "tracker_type = COALESCE(NULLIF(excluded.tracker_type, ''), workitems_workitem.tracker_type), "
+    "tags = CASE WHEN excluded.tags = '[]'::jsonb THEN workitems_workitem.tags "
+    "ELSE excluded.tags END, "
+    "flow_type = excluded.flow_type, "
+    "created = COALESCE(excluded.created, workitems_workitem.created), "
+    "updated_at = excluded.updated_at "
     # xmax is 0 only in a row version this statement inserted: the others existed before.
     "RETURNING external_id, id, xmax <> 0"
 )
@@ -186,22 +194,27 @@ def _upsert_items(
     workshop_id: int, items: list[tuple[Any, ...]], now: datetime
 ) -> tuple[dict[str, int], list[int]]:
     """Inserts or updates the items (ITEM_COLUMNS tuples) by (workshop, external_id); returns
-    their ids and the ids of those that existed before. One statement over arrays on
-    PostgreSQL (the ORM's bulk upsert costs several times as much per item)."""
+    their ids and the ids of those that existed before. An attribute the file leaves empty
+    keeps the value an earlier import gave (a flow type is then set again by the caller). One
+    statement over arrays on PostgreSQL (the ORM's bulk upsert costs several times as much
+    per item)."""
     if connection.vendor != "postgresql":
-        existed = list(
-            WorkItem.objects.filter(
+        before = {
+            row[0]: row
+            for row in WorkItem.objects.filter(
                 workshop_id=workshop_id, external_id__in=[item[0] for item in items]
-            ).values_list("id", flat=True)
-        )
-        objects = [
-            WorkItem(
-                workshop_id=workshop_id,
-                updated_at=now,
-                **dict(zip(ITEM_COLUMNS, item, strict=True)),
-            )
-            for item in items
-        ]
+            ).values_list("external_id", "id", *ITEM_COLUMNS[1:])
+        }
+        objects = []
+        for item in items:
+            fields = dict(zip(ITEM_COLUMNS, item, strict=True))
+            old = before.get(item[0])
+            if old is not None:  # what the file leaves empty keeps what was there
+                for name, value in zip(ITEM_COLUMNS[1:], old[2:], strict=True):
+                    if name != "flow_type" and fields[name] in ("", [], None):
+                        fields[name] = value
+            objects.append(WorkItem(workshop_id=workshop_id, updated_at=now, **fields))
+        existed = [row[1] for row in before.values()]
         WorkItem.objects.bulk_create(
             objects,
             update_conflicts=True,

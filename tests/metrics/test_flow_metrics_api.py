@@ -105,6 +105,32 @@ def test_every_figure_follows_an_edited_mapping(imported: Any, client_for: Any) 
     )
 
 
+def test_a_newer_import_shows_at_once_and_keeps_what_it_leaves_out(
+    imported: Any, client_for: Any
+) -> None:
+    viewer = client_for(imported.viewer)
+    assert flow(viewer, imported.workshop.pk).json()["velocity"]["total"] == 1  # read once
+    newer = (
+        "item_id,state,entered_at\n"
+        "A-2,Backlog,2024-03-02\n"
+        "A-2,In Progress,2024-03-05\n"
+        "A-2,Done,2024-03-08\n"
+    )
+    response = client_for(imported.facilitator).post(
+        f"/api/workshops/{imported.workshop.pk}/work-items/import/",
+        {"file": SimpleUploadedFile("newer.csv", newer.encode(), content_type="text/csv")},
+        format="multipart",
+    )
+    assert response.status_code == 201
+
+    body = flow(viewer, imported.workshop.pk).json()
+
+    # The newer file has no type or title column: A-2 stays a Bug (a defect) with its title.
+    assert body["velocity"]["by_type"] == {"feature": 1, "defect": 1, "risk": 0, "debt": 0}
+    assert body["aging"] == []
+    assert body["done"][-1]["title"] == "Login fails on Safari"
+
+
 @pytest.mark.parametrize(
     ("params", "field"),
     [
