@@ -631,6 +631,19 @@ def table(results: dict[str, Any]) -> str:
         f"p95 {s['p95_ms']} ms (one process {s['one_process_p95_ms']} ms), "
         f"server cpu {s['server_cpu_pct']}%"
     )
+    m = collections.defaultdict(lambda: None, results.get("measured_flow") or {})
+    if m["transitions"]:
+        lines += [
+            "",
+            f"Measured flow: {m['transitions']:,} transitions of {m['items']:,} items "
+            f"({m['file_mib']} MiB long CSV)",
+            f"  import {m['import_s']} s ({m['import_transitions_per_s']:,} transitions/s), "
+            f"COPY floor {m['copy_floor_s']} s -> ratio {m['import_ratio']}x; "
+            f"re-import {m['reimport_s']} s",
+            f"  flow metrics, six months: {m['flow_metrics_s']} s warm, "
+            f"{m['flow_metrics_cold_s']} s cold (plain fetch {m['plain_fetch_s']} s), "
+            f"compute {m['flow_metrics_compute_s']} s",
+        ]
     return "\n".join(lines)
 
 
@@ -659,7 +672,7 @@ def main() -> int:
     parser.add_argument(
         "--only",
         default="",
-        help="comma-separated scenarios: fanout,cursors,ops,snapshot,summary,edit,scaleout",
+        help="comma-separated scenarios: fanout,cursors,ops,snapshot,summary,edit,scaleout,import",
     )
     parser.add_argument("--sizes", default="", help="fan-out sizes, e.g. 10,50")
     parser.add_argument(
@@ -685,6 +698,7 @@ def main() -> int:
         "summary",
         "edit",
         "scaleout",
+        "import",
     }
     global FANOUT_SIZES
     if args.sizes:
@@ -752,6 +766,11 @@ def main() -> int:
             results["scaleout"] = scaleout(
                 seed, [server, second], [port, second_port], args, one_process.get("p95_ms")
             )
+        if "import" in wanted:
+            log("measured flow: import 1,000,000 transitions, then the flow metrics")
+            from bench import bench_import
+
+            results["measured_flow"] = guarded(bench_import.run)
         results["elapsed_s"] = round(
             (datetime.datetime.now(datetime.UTC) - started_at).total_seconds()
         )
