@@ -6,6 +6,7 @@ COPY vsm_site vsm_site
 COPY workshops workshops
 COPY streams streams
 COPY metrics metrics
+COPY workitems workitems
 RUN pip install --no-cache-dir -e .
 COPY . .
 RUN DJANGO_SECRET_KEY=build python manage.py collectstatic --noinput
