@@ -6,6 +6,7 @@ services, like any other writer.
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
@@ -22,6 +23,8 @@ from workshops.services import workshop_create
 DEMO_TITLE = "Demo: from idea to production"
 PASSWORD = "demo-workshop"  # noqa: S105 (a published demo account)
 HOUR, DAY = 3600, 8 * 3600  # a working day is 8 hours in the demo's figures
+# Dots the demo leaves each voting member, whatever VSM_DOT_BUDGET is (at least one).
+DOTS_LEFT = 2
 
 # title, team, process, wait, %C&A
 ACTIVITIES = [
@@ -39,12 +42,13 @@ ACTIVITIES = [
 ]
 # (source, target) by index: refinement forks into design and architecture, which rejoin.
 LINKS = [(0, 1), (1, 2), (2, 3), (2, 4), (3, 5), (4, 5), (5, 6), (6, 7), (7, 8), (8, 9), (9, 10)]
-# text, category, activity index, votes by (facilitator, participant, viewer-ish second)
+# text, category, activity index, dots by (facilitator, participant). Each spends 3 of the
+# default 5, so a newcomer signed in as either still has dots for a first "+ dot".
 WASTES = [
-    ("Waiting a week for the CAB meeting", "waiting", 9, (2, 2)),
-    ("Requirements bounce back from QA", "defects", 7, (1, 2)),
-    ("Manual regression testing every release", "extra_processing", 7, (1, 1)),
-    ("Only Brent can deploy", "non_utilized_talent", 10, (1, 0)),
+    ("Waiting a week for the CAB meeting", "waiting", 9, (1, 2)),
+    ("Requirements bounce back from QA", "defects", 7, (1, 1)),
+    ("Manual regression testing every release", "extra_processing", 7, (1, 0)),
+    ("Only Brent can deploy", "non_utilized_talent", 10, (0, 0)),
     ("Features sit half-done in long-lived branches", "inventory", 5, (0, 0)),
     ("Developers switch between four projects", "motion", 5, (0, 0)),
 ]
@@ -145,6 +149,9 @@ class Command(BaseCommand):
                 stream_id=stream.pk,
                 data={"source": ids[source], "target": ids[target]},
             )
+        # Each voter spends at most the budget less DOTS_LEFT, so dots remain to be spent.
+        allowance = max(0, settings.VSM_DOT_BUDGET - DOTS_LEFT)
+        spent = {facilitator.pk: 0, participant.pk: 0}
         for index, (text, category, activity, (by_facilitator, by_participant)) in enumerate(
             WASTES
         ):
@@ -161,7 +168,8 @@ class Command(BaseCommand):
                 },
             ).data
             for voter, dots in ((facilitator, by_facilitator), (participant, by_participant)):
-                for _ in range(dots):
+                for _ in range(min(dots, allowance - spent[voter.pk])):
+                    spent[voter.pk] += 1
                     board_create(
                         actor=voter, kind="vote", stream_id=stream.pk, data={"waste": waste["id"]}
                     )
