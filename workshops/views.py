@@ -20,6 +20,8 @@ from django.views.decorators.http import require_POST
 
 from streams.models import ValueStream
 from streams.services import stream_clone, stream_create
+from streams.services.starters import starter_get, stream_start_from
+from streams.starters import DEFAULT_STARTER, STARTERS
 from workshops import selectors, services
 from workshops.models import Phase, Role
 
@@ -64,8 +66,10 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 def workshop_new(request: HttpRequest) -> HttpResponse:
-    """Create a workshop and its first value stream, then open the board."""
-    values: dict[str, Any] = {"stream_name": ""}
+    """Create a workshop and its first value stream (empty or from a starter map), then open
+    the board. Choosing the stream is step 1, done by this form, so the workshop starts on
+    step 2 (people), and the board opens with `?share=1`: the invitation links come next."""
+    values: dict[str, Any] = {"stream_name": "", "starter": DEFAULT_STARTER}
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         values = {
@@ -74,25 +78,30 @@ def workshop_new(request: HttpRequest) -> HttpResponse:
             "choice_notes": request.POST.get("choice_notes", ""),
             **{name: name in request.POST for name, _, _ in FIVE_RS},
             "stream_name": request.POST.get("stream_name", ""),
+            "starter": request.POST.get("starter", DEFAULT_STARTER),
         }
         try:
             with transaction.atomic():
-                fields = {k: v for k, v in values.items() if k != "stream_name"}
-                workshop = services.workshop_create(actor=request.user, data=fields)
+                starter = starter_get(values["starter"])
+                fields = {k: v for k, v in values.items() if k not in ("stream_name", "starter")}
+                workshop = services.workshop_create(
+                    actor=request.user, data={**fields, "phase": Phase.PEOPLE}
+                )
                 stream = stream_create(
                     actor=request.user,
                     data={"workshop": workshop.pk, "name": values["stream_name"]},
                 )
+                stream_start_from(actor=request.user, stream_id=stream.pk, key=starter.key)
         except ValidationError as error:
             errors = error.message_dict
             if "name" in errors:
                 errors["stream_name"] = errors.pop("name")
         else:
-            return redirect(reverse("stream-board", args=[stream.pk]))
+            return redirect(reverse("stream-board", args=[stream.pk]) + "?share=1")
     return render(
         request,
         "workshops/new.html",
-        {"values": values, "errors": errors, "five_rs": FIVE_RS},
+        {"values": values, "errors": errors, "five_rs": FIVE_RS, "starters": STARTERS},
     )
 
 

@@ -119,14 +119,20 @@ def test_a_whole_workshop_from_sign_up_to_the_flow_summary(
             for label in ("Recent", "Real", "Reach", "Representative", "Road-tested"):
                 ada.locator("label.check", has_text=label).locator("input").check()
             ada.click("button[type=submit]")
-            ada.wait_for_url(re.compile(r"/streams/\d+/board/$"))
-            board_url = ada.url
+            # The form chose the stream: the board opens on step 2, ready to share.
+            ada.wait_for_url(re.compile(r"/streams/\d+/board/\?share=1$"))
+            board_url = ada.url.split("?")[0]
             open_on_board(ada)
             expect(ada.locator(".board-title h1")).to_have_text("Feature request to production")
             expect(ada.locator(".role-badge")).to_have_text("Facilitator")
+            expect(ada.locator(".phase-step[data-phase=people]")).to_have_attribute(
+                "aria-current", "step"
+            )
 
-            # Step 2: identify the people: one link for a participant, one for a viewer.
-            ada.click(".board-links-nav a:text('Workshop')")
+            # Step 2: identify the people: one link for a participant, one for a viewer, one
+            # click from the board.
+            ada.click(".board-links-nav a:text('Invite people')")
+            expect(ada.locator("#invite-h")).to_be_in_viewport()
             expect(ada.locator(".chips li.ok")).to_have_count(5)
             links = {}
             for role in ("participant", "viewer"):

@@ -22,7 +22,8 @@ def test_creating_a_workshop_records_the_five_rs_and_opens_the_new_board(client,
     )
     workshop = Workshop.objects.get(title="Checkout")
     stream = ValueStream.objects.get(workshop=workshop)
-    assert response.status_code == 302 and response["Location"] == f"/streams/{stream.pk}/board/"
+    assert response.status_code == 302
+    assert response["Location"] == f"/streams/{stream.pk}/board/?share=1"
     assert workshop.five_rs == {
         "recent": True,
         "real": False,
