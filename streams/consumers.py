@@ -33,6 +33,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
+from streams import extensions
 from streams.events import encode, user_ref
 from streams.hub import CURSOR_TICK, Outbox, hub_for, publisher_use
 from streams.kinds import KINDS, text_max_lengths
@@ -226,7 +227,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
             return
         op, data = frame.get("op"), frame.get("data")
         kind, _, action = op.partition(".") if isinstance(op, str) else ("", "", "")
-        if kind not in KINDS or action not in ACTIONS:
+        if (kind not in KINDS and kind not in extensions.board_op_kinds) or action not in ACTIONS:
             self._reject(client_id, "unknown_op", f"Unknown op {op!r}: expected '<kind>.<action>'.")
             return
         if not isinstance(data, dict):

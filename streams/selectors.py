@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Model, QuerySet
 from django.http import Http404
 
+from streams import extensions
 from streams.kinds import KINDS, stream_data
 from streams.models import Countermeasure, Op, ValueStream, Vote, Waste
 from workshops.models import Membership
@@ -160,6 +161,8 @@ def board_snapshot(*, user: AnyUser, stream_id: Any) -> dict[str, Any]:
         if name == "vote":
             objects = objects.filter(**_visible_votes(stream, membership))
         snapshot[spec.plural] = spec.rows(objects.order_by("id"))
+    for name, provider in extensions.snapshot_parts.items():
+        snapshot[name] = provider(stream, membership)
     return snapshot
 
 

@@ -75,6 +75,26 @@ class WorkState(models.Model):
         return self.name
 
 
+class StateActivity(models.Model):
+    """On one map (a value stream of the workshop), the activity a tracker state belongs to:
+    its `active` time counts as the activity's process time, its `waiting` time as its wait
+    time. A state belongs to at most one activity per map; it may stay unmapped."""
+
+    state = models.ForeignKey(WorkState, on_delete=models.CASCADE, related_name="activities")
+    activity = models.ForeignKey(
+        "streams.Activity", on_delete=models.CASCADE, related_name="work_states"
+    )
+    stream = models.ForeignKey("streams.ValueStream", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["state", "stream"], name="stateactivity_one_per_map")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.state_id} -> activity {self.activity_id}"
+
+
 class Transition(models.Model):
     """The item entered `state` at `entered_at`; it stays until its next transition. At the
     same instant, transitions keep the order the file gave them (by id).

@@ -10,6 +10,7 @@ from django.http import Http404
 
 from workitems.models import (
     ImportStatus,
+    StateActivity,
     Transition,
     TypeRule,
     WorkItem,
@@ -49,13 +50,45 @@ def import_data(record: WorkItemImport) -> dict[str, Any]:
 
 
 def work_state_data(state: WorkState) -> dict[str, Any]:
+    """A work state as the API shows it, with the activity it belongs to on each map."""
     return {
         "id": state.pk,
         "name": state.name,
         "order": state.order,
         "flow_state": state.flow_state,
         "category": state.category,
+        "activities": [
+            {"stream": stream, "activity": activity}
+            for stream, activity in StateActivity.objects.filter(state=state)
+            .order_by("stream_id")
+            .values_list("stream_id", "activity_id")
+        ],
     }
+
+
+def state_board_data(state: WorkState, activity_id: int | None) -> dict[str, Any]:
+    """A work state as a board shows it: with its activity on that board's map, or null."""
+    return {
+        "id": state.pk,
+        "name": state.name,
+        "order": state.order,
+        "flow_state": state.flow_state,
+        "activity": activity_id,
+    }
+
+
+def board_work_states(stream: Any, membership: Any) -> list[dict[str, Any]]:
+    """The `work_states` of a board's snapshot: every tracker state of the workshop in
+    workflow order, with its activity on this map (every member may read them)."""
+    activity_of = dict(
+        StateActivity.objects.filter(stream=stream).values_list("state_id", "activity_id")
+    )
+    return [
+        state_board_data(state, activity_of.get(state.pk))
+        for state in WorkState.objects.filter(workshop_id=stream.workshop_id).order_by(
+            "order", "id"
+        )
+    ]
 
 
 def import_get(*, user: AnyUser, import_id: int) -> WorkItemImport:

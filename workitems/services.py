@@ -13,26 +13,29 @@ from typing import Any, BinaryIO
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.http import Http404
 from django.utils import timezone
 
-from vsm_site.validation import Choice, Integer, Text, clean_payload
+from streams.models import Activity, Op, ValueStream
+from streams.services.board import op_apply, op_record, op_transaction, stream_lock_for_edit
+from vsm_site.validation import Choice, Integer, Reference, Text, clean_payload
 from workitems import events, importers
 from workitems.importers.rows import ItemRow, Problem, StateRow, TransitionRow
 from workitems.models import (
     FlowState,
     FlowType,
     ImportStatus,
+    StateActivity,
     TypeRule,
     WorkItem,
     WorkItemImport,
     WorkState,
 )
 from workitems.rules import DEFAULT_TAG_RULES, DEFAULT_TYPE_RULES, flow_type_for, rule_key
-from workitems.selectors import import_data, import_progress_key
+from workitems.selectors import import_data, import_progress_key, state_board_data
 from workitems.tasks import work_item_import_run_task
 from workitems.upsert import HistoryUpsert
 from workshops.selectors import facilitator_membership_get
@@ -47,7 +50,11 @@ WORK_STATE_SPEC = {
     "order": Integer(minimum=0, maximum=10_000),
     "flow_state": Choice(choices=tuple(FlowState.values)),
 }
-WORK_STATE_READ_ONLY = ("id", "name", "category")
+WORK_STATE_READ_ONLY = ("id", "name", "category", "activities")
+STATE_MAP_SPEC = {
+    "id": Reference(required=True),
+    "activity": Reference(required=True, nullable=True),
+}
 TYPE_RULE_SPEC = {
     "match": Choice(required=True, choices=tuple(TypeRule.Match.values)),
     "value": Text(required=True, max_length=100, blank=False),
@@ -330,7 +337,11 @@ def work_states_update(*, actor: AbstractBaseUser, workshop_id: int, data: Any) 
 
 
 def work_state_update(*, actor: AbstractBaseUser, state_id: int, data: Any) -> WorkState:
-    """One state's flow state or position (see `work_states_update`)."""
+    """One state's flow state or position (see `work_states_update`), and its activity on a
+    map: `activity` an activity id of a map of the workshop (the state moves to it on that
+    map), or null with `stream` (unmapped on that map) or without (unmapped on every map).
+    Mapping goes through the board op `state.update` of each map concerned, so every board
+    hears of it. All of it or nothing."""
     workshop_id = (
         WorkState.objects.filter(pk=state_id).values_list("workshop_id", flat=True).first()
         if isinstance(state_id, int) and 0 < state_id < 2**63
@@ -344,10 +355,99 @@ def work_state_update(*, actor: AbstractBaseUser, state_id: int, data: Any) -> W
         raise Http404("No such state.") from None  # the same answer as for no state
     if not isinstance(data, dict):
         raise ValidationError({"non_field_errors": ["Expected an object."]})
-    states = work_states_update(
-        actor=actor, workshop_id=workshop_id, data=[{**data, "id": state_id}]
+    fields = dict(data)
+    mapping = {name: fields.pop(name) for name in ("activity", "stream") if name in fields}
+    with transaction.atomic():
+        if set(fields) - {"id", *WORK_STATE_READ_ONLY} or not mapping:
+            work_states_update(
+                actor=actor, workshop_id=workshop_id, data=[{**fields, "id": state_id}]
+            )
+        if "activity" in mapping:
+            _state_map(actor, workshop_id, state_id, mapping)
+        elif "stream" in mapping:
+            raise ValidationError({"stream": ["Give `stream` only with `activity: null`."]})
+    return WorkState.objects.get(pk=state_id)
+
+
+def _state_map(
+    actor: AbstractBaseUser, workshop_id: int, state_id: int, mapping: dict[str, Any]
+) -> None:
+    """Applies `activity` (and `stream`) of a work-state PATCH as `state.update` ops."""
+    activity_id, stream_id = mapping["activity"], mapping.get("stream")
+    if activity_id is not None:
+        if isinstance(activity_id, bool) or not isinstance(activity_id, int):
+            raise ValidationError({"activity": ["Must be the id of an activity, or null."]})
+        streams = (
+            list(
+                Activity.objects.filter(
+                    pk=activity_id, stream__workshop_id=workshop_id
+                ).values_list("stream_id", flat=True)
+            )
+            if 0 < activity_id < 2**63
+            else []
+        )
+        if not streams:
+            raise ValidationError({"activity": ["No such activity on a map of this workshop."]})
+        if stream_id is not None and stream_id != streams[0]:
+            raise ValidationError({"stream": ["The activity is on another map."]})
+    elif stream_id is not None:
+        if (
+            isinstance(stream_id, bool)
+            or not isinstance(stream_id, int)
+            or not (ValueStream.objects.filter(pk=stream_id, workshop_id=workshop_id).exists())
+        ):
+            raise ValidationError({"stream": ["No such map in this workshop."]})
+        streams = [stream_id]
+    else:
+        streams = list(
+            StateActivity.objects.filter(state_id=state_id).values_list("stream_id", flat=True)
+        )
+    for stream in streams:
+        op_apply(
+            actor=actor,
+            stream_id=stream,
+            op="state.update",
+            data={"id": state_id, "activity": activity_id},
+        )
+
+
+@op_transaction
+def state_activity_op(
+    *, actor: AbstractBaseUser, stream_id: int, action: str, data: Any, client_id: str = ""
+) -> Op:
+    """The board op `state.update` `{"id": <work state>, "activity": <activity> | null}`: a
+    facilitator assigns a tracker state of the workshop to an activity of this map, or
+    unassigns it. Holds the stream's lock and records one op whose data is the state as the
+    board shows it; broadcast on commit. Http404 for a state of another workshop (the same
+    as for none), ValidationError for an activity that is not on this map; nothing changes."""
+    if action != "update":
+        raise ValidationError({"op": ["Tracker states are assigned with state.update."]})
+    seq, membership = stream_lock_for_edit(actor=actor, stream_id=stream_id, client_id=client_id)
+    if not membership.is_facilitator:
+        raise PermissionDenied("Only a facilitator assigns tracker states to activities.")
+    fields = clean_payload(
+        STATE_MAP_SPEC, data, partial=False, read_only=("name", "order", "flow_state", "category")
     )
-    return next(state for state in states if state.pk == state_id)
+    state = WorkState.objects.filter(pk=fields["id"], workshop_id=membership.workshop_id).first()
+    if state is None:
+        raise Http404("No such state.")
+    activity_id = fields["activity"]
+    if activity_id is None:
+        StateActivity.objects.filter(state=state, stream_id=stream_id).delete()
+    elif not Activity.objects.filter(pk=activity_id, stream_id=stream_id).exists():
+        raise ValidationError({"activity": ["No such activity on this map."]})
+    else:
+        StateActivity.objects.update_or_create(
+            state=state, stream_id=stream_id, defaults={"activity_id": activity_id}
+        )
+    return op_record(
+        stream_id=stream_id,
+        seq=seq,
+        actor=actor,
+        op="state.update",
+        data=state_board_data(state, activity_id),
+        client_id=client_id,
+    )
 
 
 # Type rules -----------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from django.db import DatabaseError, connection, models, transaction
 from django.http import Http404
 
 from metrics.services import summary_request
+from streams import extensions
 from streams.events import applied_frame, broadcast_on_commit, user_ref
 from streams.kinds import FLOW_NEUTRAL_OPS, KINDS, LINK, READ_ONLY, VOTE, Kind
 from streams.models import Activity, Link, Op, Vote
@@ -521,11 +522,17 @@ def op_apply(
     if not isinstance(op, str) or op.count(".") != 1:
         raise ValidationError({"op": ["Expected '<kind>.<action>'."]})
     kind, action = op.split(".")
-    _kind(kind)
+    handler = extensions.board_op_kinds.get(kind)
+    if handler is None:
+        _kind(kind)
     if action not in ACTIONS:
         raise ValidationError({"op": [f"Unknown action {action!r}."]})
     if not isinstance(data, dict):
         raise ValidationError({"data": ["Expected an object."]})
+    if handler is not None:
+        return handler(
+            actor=actor, stream_id=stream_id, action=action, data=data, client_id=client_id
+        )
     if action == "create":
         return board_create(
             actor=actor, kind=kind, stream_id=stream_id, data=data, client_id=client_id

@@ -30,6 +30,7 @@ class BoardReplica:
         self.seq: int | None = None
         self.stream: dict[str, Any] | None = None
         self.objects: dict[str, dict[int, dict[str, Any]]] = {p: {} for p in PLURALS.values()}
+        self.work_states: dict[int, dict[str, Any]] = {}
         self.order: list[int] = []
         self.ops: list[tuple[int, str, str | None]] = []
 
@@ -40,6 +41,7 @@ class BoardReplica:
             self.objects = {
                 plural: {obj["id"]: obj for obj in frame[plural]} for plural in PLURALS.values()
             }
+            self.work_states = {state["id"]: state for state in frame.get("work_states", [])}
         elif frame["type"] == "applied":
             self._applied(frame)
 
@@ -60,6 +62,8 @@ class BoardReplica:
         data = frame["data"]
         if kind == "stream":
             self.stream = data
+        elif kind == "state":  # measured flow: a tracker state assigned to an activity
+            self.work_states[data["id"]] = data
         elif action == "delete":
             self._delete(kind, data["id"])
         else:

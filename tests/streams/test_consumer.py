@@ -30,6 +30,7 @@ from tests.stack.clients import (
     connected,
     token_headers,
 )
+from workitems.models import WorkState
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("socket_tests")]
 
@@ -365,4 +366,66 @@ async def test_unexpected_failure_is_a_rejection_not_a_crash(cast, monkeypatch):
     assert answer["reason"] == "server_error"
     monkeypatch.undo()
     await assert_still_usable(client)
+    await client.close()
+
+
+# Measured flow: tracker states assigned to activities ---------------------------------------
+
+
+async def test_a_facilitator_assigns_a_state_live_and_everyone_sees_it(cast, board):
+    state = await database_sync_to_async(WorkState.objects.create)(
+        workshop=cast.workshop, name="In Dev", order=0, flow_state="active"
+    )
+    facilitator = await connected(cast.facilitator, cast.stream.pk)
+    viewer = await connected(cast.viewer, cast.stream.pk)
+    assert viewer.replica.work_states[state.pk]["activity"] is None  # in the snapshot
+
+    answer = await facilitator.result(
+        await facilitator.op("state.update", {"id": state.pk, "activity": board.first.pk})
+    )
+    news = (await viewer.until("applied"))[-1]
+
+    assert answer["type"] == "applied" and news == answer
+    assert news["data"] == {
+        "id": state.pk,
+        "name": "In Dev",
+        "order": 0,
+        "flow_state": "active",
+        "activity": board.first.pk,
+    }
+    assert viewer.replica.work_states[state.pk]["activity"] == board.first.pk
+    again = await connected(cast.participant, cast.stream.pk)  # a new snapshot agrees
+    assert again.replica.work_states[state.pk]["activity"] == board.first.pk
+    for client in (facilitator, viewer, again):
+        await client.close()
+
+
+@pytest.mark.parametrize(
+    ("who", "target", "reason"),
+    [
+        ("participant", "mine", "forbidden"),
+        ("facilitator", "foreign_state", "not_found"),
+        ("facilitator", "foreign_activity", "invalid"),
+    ],
+)
+async def test_assigning_a_state_is_refused_and_changes_nothing(cast, board, who, target, reason):
+    mine = await database_sync_to_async(WorkState.objects.create)(
+        workshop=cast.workshop, name="In Dev", order=0, flow_state="active"
+    )
+    elsewhere = await database_sync_to_async(StreamFactory)()
+    foreign = await database_sync_to_async(WorkState.objects.create)(
+        workshop=elsewhere.workshop, name="Other", order=0, flow_state="active"
+    )
+    other_activity = await database_sync_to_async(ActivityFactory)(stream=elsewhere)
+    data = {
+        "mine": {"id": mine.pk, "activity": board.first.pk},
+        "foreign_state": {"id": foreign.pk, "activity": board.first.pk},
+        "foreign_activity": {"id": mine.pk, "activity": other_activity.pk},
+    }[target]
+    client = await connected(cast.user(who), cast.stream.pk)
+
+    answer = await client.result(await client.op("state.update", data))
+
+    assert answer["type"] == "rejected" and answer["reason"] == reason, answer
+    assert await op_count() == 0
     await client.close()

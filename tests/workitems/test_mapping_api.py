@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
-from workitems.models import WorkItem, WorkState
+from streams.models import Op
+from tests.factories import ActivityFactory, StreamFactory
+from workitems.models import StateActivity, WorkItem, WorkState
 
 pytestmark = pytest.mark.django_db
 
@@ -39,6 +41,7 @@ def test_members_read_the_mapping_in_workflow_order(
         "order": 1,
         "flow_state": "active",
         "category": "",
+        "activities": [],
     }
     assert [state["order"] for state in response.json()] == [0, 1, 2, 3]
 
@@ -170,3 +173,66 @@ def test_type_rules_are_validated_per_entry(cast: Any, client_for: Any) -> None:
 
     assert empty.status_code == wrong.status_code == 400
     assert set(wrong.json()) == {"0.match", "0.value", "0.flow_type"}
+
+
+def test_a_facilitator_assigns_a_state_to_an_activity_of_a_map(
+    cast: Any, client_for: Any, states: Any
+) -> None:
+    development = ActivityFactory(stream=cast.stream, title="Development")
+    url = f"/api/work-states/{states['Build'].pk}/"
+
+    response = client_for(cast.facilitator).patch(url, {"activity": development.pk}, format="json")
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["activities"] == [{"stream": cast.stream.pk, "activity": development.pk}]
+    op = Op.objects.get(stream=cast.stream)
+    assert (op.op, op.data["id"], op.data["activity"]) == (
+        "state.update",
+        states["Build"].pk,
+        development.pk,
+    )
+    # Moving it to another activity of the same map replaces the assignment.
+    review = ActivityFactory(stream=cast.stream, title="Review")
+    client_for(cast.facilitator).patch(url, {"activity": review.pk}, format="json")
+    assert list(StateActivity.objects.values_list("activity_id", flat=True)) == [review.pk]
+
+
+def test_null_unassigns_on_one_map_or_on_every_map(cast: Any, client_for: Any, states: Any) -> None:
+    other = StreamFactory(workshop=cast.workshop)
+    client = client_for(cast.facilitator)
+    url = f"/api/work-states/{states['Build'].pk}/"
+    for stream in (cast.stream, other):
+        activity = ActivityFactory(stream=stream)
+        assert client.patch(url, {"activity": activity.pk}, format="json").status_code == 200
+
+    one = client.patch(url, {"activity": None, "stream": other.pk}, format="json")
+    assert [entry["stream"] for entry in one.json()["activities"]] == [cast.stream.pk]
+    every = client.patch(url, {"activity": None}, format="json")
+    assert every.json()["activities"] == []
+    assert Op.objects.filter(op="state.update").count() == 4
+
+
+def test_an_activity_of_another_workshop_is_refused_and_nothing_changes(
+    cast: Any, client_for: Any, states: Any
+) -> None:
+    elsewhere = ActivityFactory()  # a map of another workshop
+    response = client_for(cast.facilitator).patch(
+        f"/api/work-states/{states['Build'].pk}/",
+        {"activity": elsewhere.pk, "flow_state": "waiting"},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert "activity" in response.json()
+    assert WorkState.objects.get(pk=states["Build"].pk).flow_state == "active"
+    assert not StateActivity.objects.exists() and not Op.objects.exists()
+
+
+def test_participants_cannot_assign_states(cast: Any, client_for: Any, states: Any) -> None:
+    activity = ActivityFactory(stream=cast.stream)
+    response = client_for(cast.participant).patch(
+        f"/api/work-states/{states['Build'].pk}/", {"activity": activity.pk}, format="json"
+    )
+
+    assert response.status_code == 403
+    assert not StateActivity.objects.exists()

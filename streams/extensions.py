@@ -1,0 +1,29 @@
+"""What the apps above `streams` plug into the board, in one listed place.
+
+`streams` never imports them; each registers here in its `AppConfig.ready()`:
+
+* `board_op_kinds`: an op kind the board applies through another app's service (e.g.
+  `state`, measured flow's tracker states assigned to activities: `workitems`). The handler
+  is called as `handler(actor=, stream_id=, action=, data=, client_id=)` for the ops
+  `"<kind>.<action>"` of `ACTIONS`, and returns the Op it recorded with
+  `streams.services.board.op_record` after taking the stream's lock with
+  `stream_lock_for_edit`, like every board service.
+* `snapshot_parts`: more of the board's snapshot, `provider(stream, membership) -> JSON`,
+  under its name (e.g. `work_states`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+board_op_kinds: dict[str, Callable[..., Any]] = {}
+snapshot_parts: dict[str, Callable[[Any, Any], Any]] = {}
+
+
+def board_op_kind_register(kind: str, handler: Callable[..., Any]) -> None:
+    board_op_kinds[kind] = handler
+
+
+def snapshot_part_register(name: str, provider: Callable[[Any, Any], Any]) -> None:
+    snapshot_parts[name] = provider
