@@ -17,7 +17,7 @@ from metrics.measured import INTERVALS
 from metrics.selectors import measured_flow_get
 from metrics.services import summary_get_or_compute
 from metrics.units import seconds_per_day
-from streams.models import Activity, ValueStream
+from streams.models import Activity, ValueStream, WasteCategory
 from streams.selectors import stream_get
 from streams.services.transfer import (
     spreadsheet_safe,
@@ -34,14 +34,20 @@ def _headline(stream: Any) -> dict[str, Any]:
     return {**selectors.summary_payload(summary, stream), "stream": stream}
 
 
-@login_required
-def summary(request: HttpRequest, pk: int) -> HttpResponse:
-    stream, membership = stream_get(user=request.user, stream_id=pk)
+def _waste_chips(by_category: dict[str, int]) -> list[tuple[str, int]]:
+    """(category name, wastes named so) per category, most first; names are the model's."""
+    names = dict(WasteCategory.choices)
+    chips = [(names.get(category, category), count) for category, count in by_category.items()]
+    return sorted(chips, key=lambda chip: -chip[1])
+
+
+def summary_context(stream: ValueStream, membership: Any) -> dict[str, Any]:
+    """What the summary page (and its PDF report) shows of a stream."""
     flow = _headline(stream)
     critical = set(flow["critical_path"])
     activities = list(Activity.objects.filter(stream=stream).order_by("order", "id"))
     titles = {activity.pk: activity.title for activity in activities}
-    context = {
+    return {
         "stream": stream,
         "membership": membership,
         "flow": flow,
@@ -54,7 +60,7 @@ def summary(request: HttpRequest, pk: int) -> HttpResponse:
                 for activity in activities
             ],
             "Wait and process time by step",
-            "Every activity in flow order; bold bars are on the critical path.",
+            "Every activity in flow order; outlined bars are on the critical path.",
         ),
         "by_team": charts.stacked_bars(
             [
@@ -64,11 +70,18 @@ def summary(request: HttpRequest, pk: int) -> HttpResponse:
             "Wait and process time by team",
             "Who is everyone waiting on? Summed over all activities of each team.",
         ),
-        "pareto": charts.pareto(flow["wastes"]["top"]),
+        "pareto": charts.pareto(flow["wastes"]["top"], dict(WasteCategory.choices)),
+        "waste_chips": _waste_chips(flow["wastes"]["by_category"]),
         "countermeasures": selectors.countermeasure_list(stream),
         "related": [_headline(other) for other in selectors.related_streams(stream)],
         "trend": charts.trend(selectors.snapshot_list(stream)),
     }
+
+
+@login_required
+def summary(request: HttpRequest, pk: int) -> HttpResponse:
+    stream, membership = stream_get(user=request.user, stream_id=pk)
+    context = summary_context(stream, membership)
     template = (
         "metrics/_summary_body.html" if request.GET.get("partial") else "metrics/summary.html"
     )

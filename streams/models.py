@@ -95,16 +95,18 @@ class Link(models.Model):
 
 
 class WasteCategory(models.TextChoices):
-    """The eight lean wastes (DOWNTIME) with their software-delivery names."""
+    """The eight lean wastes (DOWNTIME), each with its software-delivery name beside it
+    (Poppendieck's seven wastes of software development, plus unused talent). The one name of
+    each category: the board (through its page), the summary and the exports all show these."""
 
-    DEFECTS = "defects", "Defects (bugs, rework)"
+    DEFECTS = "defects", "Defects"
     OVERPRODUCTION = "overproduction", "Overproduction (extra features)"
-    WAITING = "waiting", "Waiting (delays, hand-off queues)"
-    NON_UTILIZED_TALENT = "non_utilized_talent", "Non-utilized talent (hero culture)"
+    WAITING = "waiting", "Waiting (delays, queues)"
+    NON_UTILIZED_TALENT = "non_utilized_talent", "Non-utilized talent"
     TRANSPORTATION = "transportation", "Transportation (hand-offs)"
     INVENTORY = "inventory", "Inventory (partially done work)"
     MOTION = "motion", "Motion (task switching)"
-    EXTRA_PROCESSING = "extra_processing", "Extra processing (relearning, gold plating)"
+    EXTRA_PROCESSING = "extra_processing", "Extra processing"
 
 
 class Waste(models.Model):

@@ -264,7 +264,7 @@ def test_a_whole_workshop_from_sign_up_to_the_flow_summary(
             expect(cy.locator("[data-figure=process_time]")).to_have_text("2h 30m")
             expect(cy.locator("[data-figure=wait_time]")).to_have_text("1d 4h")
             expect(cy.locator("[data-figure=flow_efficiency]")).to_have_text("17.2%")
-            expect(cy.locator("[data-figure=rolled_pca]")).to_have_text("72.0%")
+            expect(cy.locator("[data-figure=rolled_pca]")).to_have_text("72%")
             expect(cy.locator("[data-figure=bottleneck]")).to_have_text("Build")
             expect(cy.locator("td", has_text="Pre-approved standard changes")).to_have_count(1)
             expect(cy.locator("svg[aria-label^='Waste Pareto']")).to_be_visible()
