@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from streams import selectors
+from streams.models import WasteCategory
 from workshops.models import PHASE_PROMPTS, Phase
 
 PHASE_SHORT_NAMES = {
@@ -25,7 +26,8 @@ PHASE_SHORT_NAMES = {
 
 
 def board_config(workshop_id: int) -> dict[str, Any]:
-    """What the board's script needs besides the live state: the nine steps, limits, links."""
+    """What the board's script needs besides the live state: the nine steps, the names of the
+    waste categories (the model's, the one source of every label of them), limits, links."""
     return {
         "phases": [
             {
@@ -36,6 +38,7 @@ def board_config(workshop_id: int) -> dict[str, Any]:
             }
             for phase in Phase
         ],
+        "waste_categories": dict(WasteCategory.choices),
         "dot_budget": settings.VSM_DOT_BUDGET,
         "hours_per_day": settings.VSM_HOURS_PER_DAY,
         "workshop_url": reverse("workshop-detail", args=[workshop_id]),

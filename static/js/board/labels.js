@@ -1,15 +1,18 @@
-// Words the board shows for the domain's choices (the server's choices, shortened).
+// Words the board shows for the domain's choices.
 
-export const WASTE_CATEGORIES = {
-  waiting: 'Waiting',
-  defects: 'Defects',
-  overproduction: 'Extra features',
-  non_utilized_talent: 'Unused talent',
-  transportation: 'Hand-offs',
-  inventory: 'Partly done work',
-  motion: 'Task switching',
-  extra_processing: 'Extra processing',
-};
+/** The server's names of the waste categories, `{value: name}`, from the page
+ * (streams.models.WasteCategory through the board template); empty outside a board page. */
+function pageChoices(id) {
+  const element = typeof document === 'undefined' ? null : document.getElementById(id);
+  if (!element) return {};
+  try {
+    return JSON.parse(element.textContent);
+  } catch {
+    return {};
+  }
+}
+
+export const WASTE_CATEGORIES = pageChoices('board-waste-categories');
 
 export const NOTE_KINDS = { note: 'Note', question: 'Question', idea: 'Idea' };
 
