@@ -7,15 +7,30 @@ from datetime import date, datetime
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Q
 
 from metrics.flow import ActivityFacts, WasteFacts
-from metrics.measured import FLOW_TYPES, History, StateFacts, measured_flow
+from metrics.measured import (
+    FLOW_TYPES,
+    History,
+    StateFacts,
+    map_against_measured,
+    measured_flow,
+)
 from metrics.models import FlowSnapshot, FlowSummary
 from streams.kinds import FLOW_NEUTRAL_OPS
 from streams.models import Activity, Countermeasure, Link, Op, ValueStream, Waste
-from workitems.models import ImportStatus, Transition, WorkItem, WorkItemImport, WorkState
+from streams.selectors import stream_get
+from workitems.models import (
+    ImportStatus,
+    StateActivity,
+    Transition,
+    WorkItem,
+    WorkItemImport,
+    WorkState,
+)
 from workshops.selectors import AnyUser, membership_get
 
 
@@ -182,6 +197,16 @@ def _transition_arrays(workshop_id: int) -> tuple[np.ndarray, ...]:
     return arrays
 
 
+def _work_states(workshop_id: int) -> list[tuple[int, str, int, str]]:
+    """(id, name, order, flow state) of the workshop's states, in the order `History.states`
+    lists them."""
+    return list(
+        WorkState.objects.filter(workshop_id=workshop_id)
+        .order_by("order", "id")
+        .values_list("id", "name", "order", "flow_state")
+    )
+
+
 def work_history(workshop_id: int) -> History:
     """The workshop's work items, states (with the current mapping) and transitions as the
     arrays `metrics.measured` computes on."""
@@ -190,11 +215,7 @@ def work_history(workshop_id: int) -> History:
         .order_by("id")
         .values_list("id", "external_id", "title", "flow_type")
     )
-    states = list(
-        WorkState.objects.filter(workshop_id=workshop_id)
-        .order_by("order", "id")
-        .values_list("id", "name", "order", "flow_state")
-    )
+    states = _work_states(workshop_id)
     item_ids = np.array([row[0] for row in items], dtype=np.int64)
     state_ids = np.array([row[0] for row in states], dtype=np.int64)
     state_index = np.argsort(state_ids)
@@ -220,4 +241,45 @@ def measured_flow_get(
     membership_get(user=user, workshop_id=workshop_id)
     return measured_flow(
         work_history(workshop_id), start=start, end=end, as_of=as_of, interval=interval
+    )
+
+
+def working_seconds_per_calendar_second() -> float:
+    """How the map's working time relates to the calendar: five working days of
+    VSM_HOURS_PER_DAY hours a week, so a calendar week of measured time reads as "1w"."""
+    return settings.VSM_HOURS_PER_DAY * 5 / (24 * 7)
+
+
+def map_measured_get(
+    *, user: AnyUser, stream_id: Any, start: date, end: date, as_of: datetime
+) -> dict[str, Any]:
+    """A map's activities, estimated and measured from the workshop's work items through the
+    tracker states assigned to them (members only; Http404 otherwise). docs/flow-metrics.md
+    ("The map against measured flow") defines each figure."""
+    stream, _ = stream_get(user=user, stream_id=stream_id)
+    return map_measured(stream, start=start, end=end, as_of=as_of)
+
+
+def map_measured(stream: ValueStream, *, start: date, end: date, as_of: datetime) -> dict[str, Any]:
+    """`map_measured_get` without the membership check (for tasks and services)."""
+    activities, links, _ = stream_facts(stream)
+    index_of_state = {
+        state_id: index for index, (state_id, *_) in enumerate(_work_states(stream.workshop_id))
+    }
+    state_activity = {
+        index_of_state[state_id]: activity_id
+        for state_id, activity_id in StateActivity.objects.filter(stream=stream).values_list(
+            "state_id", "activity_id"
+        )
+        if state_id in index_of_state
+    }
+    return map_against_measured(
+        work_history(stream.workshop_id),
+        activities=activities,
+        links=links,
+        state_activity=state_activity,
+        start=start,
+        end=end,
+        as_of=as_of,
+        working_seconds_per_calendar_second=working_seconds_per_calendar_second(),
     )

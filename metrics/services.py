@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import logging
-from datetime import date
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from metrics.flow import flow_deltas, flow_summary
 from metrics.models import FlowSnapshot, FlowSummary
-from metrics.selectors import stream_facts, summary_payload
+from metrics.selectors import map_measured, stream_facts, summary_payload
 from streams.events import encode, group_send
 from streams.models import ValueStream
+from streams.selectors import stream_get
+from streams.services.streams import stream_clone
+from workitems.models import StateActivity
 
 logger = logging.getLogger(__name__)
 TOP_WASTES = 20  # enough for the Pareto chart
@@ -103,9 +110,93 @@ def snapshot_take(*, stream_id: int, day: date | None = None) -> FlowSnapshot | 
     summary = summary_get_or_compute(stream=stream)
     if summary.seq < stream.seq:
         summary = summary_recompute(stream_id=stream_id) or summary
+    data = dict(summary.data)
+    measured = measured_summary(stream, as_of=timezone.now())
+    if measured is not None:
+        data["measured"] = measured
     snapshot, _ = FlowSnapshot.objects.update_or_create(
         stream=stream,
         day=day or timezone.localdate(),
-        defaults={"data": summary.data, "seq": summary.seq},
+        defaults={"data": data, "seq": summary.seq},
     )
     return snapshot
+
+
+MEASURED_DAYS = 90  # the window of a snapshot's measured figures, ending on its day
+
+
+def measured_summary(stream: ValueStream, *, as_of: datetime) -> dict[str, Any] | None:
+    """The map's flow on the measured figures of the last MEASURED_DAYS days (the items done
+    in them): lead, process and wait time along the longest path, flow efficiency and rolled
+    %C&A, as the summary computes them from estimates; activities without measured figures
+    keep their estimates. None while no tracker state is assigned to an activity of the
+    map."""
+    if not StateActivity.objects.filter(stream=stream).exists():
+        return None
+    end = as_of.astimezone(UTC).date()
+    figures = map_measured(
+        stream, start=end - timedelta(days=MEASURED_DAYS - 1), end=end, as_of=as_of
+    )
+    measured = {activity["id"]: activity["measured"] for activity in figures["activities"]}
+    activities, links, _ = stream_facts(stream)
+    facts = []
+    for activity in activities:
+        found = measured.get(activity.id)
+        if found and found["process_time"] is not None:
+            activity = replace(
+                activity,
+                process_time=found["process_time"],
+                wait_time=found["wait_time"],
+                pca=activity.pca if found["pca"] is None else found["pca"],
+            )
+        facts.append(replace(activity, lead_time_min=None, lead_time_max=None))
+    flow = flow_summary(facts, links)  # no three-point estimates here: no forecast
+    return {
+        **{name: flow[name] for name in ("lead_time", "process_time", "wait_time")},
+        "flow_efficiency": flow["flow_efficiency"],
+        "rolled_pca": flow["rolled_pca"],
+        "flow_time_median": figures["flow_time_median"],
+        "mapped_share": figures["coverage"]["mapped_share"],
+        "items_done": figures["items_done"],
+    }
+
+
+def stream_measured_apply(
+    *, actor: AbstractBaseUser, stream_id: int, start: date, end: date, as_of: datetime
+) -> ValueStream:
+    """A facilitator's data-driven current state: a new current-state map `based_on` this one,
+    whose activities take their measured median process and wait times and measured %C&A
+    (where they have them) from the items done in the window; the rest keep the estimates.
+    The summary then compares estimate and reality like any two mappings. ValidationError
+    when no activity has measured figures."""
+    stream, membership = stream_get(user=actor, stream_id=stream_id)
+    if not membership.is_facilitator:
+        raise PermissionDenied("Only a facilitator creates maps.")
+    figures = map_measured(stream, start=start, end=end, as_of=as_of)
+    changes: dict[int, dict[str, Any]] = {}
+    for activity in figures["activities"]:
+        measured = activity["measured"]
+        if not measured or measured["process_time"] is None:
+            continue
+        changes[activity["id"]] = {
+            "process_time": measured["process_time"],
+            "wait_time": measured["wait_time"],
+        }
+        if measured["pca"] is not None:
+            changes[activity["id"]]["pca"] = measured["pca"]
+    if not changes:
+        raise ValidationError(
+            {
+                "non_field_errors": [
+                    "No activity has measured figures in this window: assign tracker states "
+                    "to activities, or choose a window in which items were done."
+                ]
+            }
+        )
+    name = f"{stream.name[:140]} (measured {start:%-d %b} to {end:%-d %b %Y})"
+    return stream_clone(
+        actor=actor,
+        stream_id=stream.pk,
+        data={"state": "current", "name": name},
+        activity_changes=changes,
+    )

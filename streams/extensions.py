@@ -10,6 +10,9 @@
   `stream_lock_for_edit`, like every board service.
 * `snapshot_parts`: more of the board's snapshot, `provider(stream, membership) -> JSON`,
   under its name (e.g. `work_states`).
+* `flow_change_listeners`: called as `listener(stream_id=...)` after an op that may change
+  the map's flow has committed (every op but the flow-neutral ones of `streams.kinds`), e.g.
+  `metrics`' summary recompute request.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 
 board_op_kinds: dict[str, Callable[..., Any]] = {}
 snapshot_parts: dict[str, Callable[[Any, Any], Any]] = {}
+flow_change_listeners: list[Callable[..., None]] = []
 
 
 def board_op_kind_register(kind: str, handler: Callable[..., Any]) -> None:
@@ -27,3 +31,14 @@ def board_op_kind_register(kind: str, handler: Callable[..., Any]) -> None:
 
 def snapshot_part_register(name: str, provider: Callable[[Any, Any], Any]) -> None:
     snapshot_parts[name] = provider
+
+
+def flow_change_listen(listener: Callable[..., None]) -> None:
+    if listener not in flow_change_listeners:
+        flow_change_listeners.append(listener)
+
+
+def flow_changed(*, stream_id: int) -> None:
+    """Tells every listener that the stream's flow may have changed (call after commit)."""
+    for listener in flow_change_listeners:
+        listener(stream_id=stream_id)

@@ -118,6 +118,9 @@ MATRIX: list[tuple[str, str, int, int, int, int, str]] = [
     ("PATCH",  "work-states/{state}/",                              200, 403, 403, 404, ANON),
     ("GET",    "workshops/{workshop}/type-rules/",                  200, 200, 200, 404, ANON),
     ("PUT",    "workshops/{workshop}/type-rules/",                  200, 403, 403, 404, ANON),
+    ("GET",    "streams/{stream}/measured/",                        200, 200, 200, 404, ANON),
+    # The world has no work items: the facilitator gets the 400 "no measured figures".
+    ("POST",   "streams/{stream}/measured/apply/",                  400, 403, 403, 404, ANON),
 ]
 # fmt: on
 # What each write sends; "{name}" stands for the id of that object of the world below.

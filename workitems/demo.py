@@ -11,7 +11,9 @@ from datetime import UTC, date, datetime, timedelta
 
 DEMO_ITEMS = 300
 DEMO_DAYS = 182
-# The workflow: (state, mean hours spent in it). Waiting states hold the work longest.
+# The workflow: (state, mean calendar hours spent in it). Waiting states hold the work
+# longest; the history disagrees with the demo's drawn map where a real team's would: the
+# waits before development and before the CAB are longer, QA sends more work back.
 WORKFLOW = [
     ("Backlog", 120.0),
     ("Ready for Dev", 140.0),
@@ -19,7 +21,7 @@ WORKFLOW = [
     ("Code Review", 12.0),
     ("Ready for QA", 50.0),
     ("In QA", 20.0),
-    ("Awaiting CAB", 110.0),
+    ("Awaiting CAB", 330.0),  # the map guesses a week; the CAB meets every other week
     ("Deploying", 3.0),
     ("Done", 0.0),
 ]
@@ -79,7 +81,7 @@ def _history(rng: random.Random, created: datetime) -> list[tuple[str, datetime]
             history.append(("Canceled", at))
             return history
         history.append((state, at))
-        if state == "In QA" and not reworked and rng.random() < 0.25:
+        if state == "In QA" and not reworked and rng.random() < 0.4:
             reworked = True  # sent back: QA found a problem
             at += _stay(rng, means["In QA"])
             history.append(("In Development", at))
@@ -97,3 +99,15 @@ def _history(rng: random.Random, created: datetime) -> list[tuple[str, datetime]
 def _stay(rng: random.Random, mean_hours: float) -> timedelta:
     """How long an item stays in a state of that mean (exponential, at least half an hour)."""
     return timedelta(hours=rng.expovariate(1 / max(mean_hours, 1.0)) + 0.5)
+
+
+# Which tracker state belongs to which activity of the demo's map (by title).
+STATE_ACTIVITIES = {
+    "Ready for Dev": "Development",
+    "In Development": "Development",
+    "Code Review": "Code review",
+    "Ready for QA": "QA testing",
+    "In QA": "QA testing",
+    "Awaiting CAB": "Change approval (CAB)",
+    "Deploying": "Deploy to production",
+}

@@ -126,3 +126,48 @@ class FlowMetricsSerializer(serializers.Serializer):
     forecast = serializers.DictField(
         help_text="Monte Carlo from the window's daily throughput (10,000 trials)."
     )
+
+
+class MapMeasuredQuerySerializer(FlowMetricsQuerySerializer):
+    """The window of a map held against measured flow (the items done in it count)."""
+
+    interval = None  # type: ignore[assignment]
+
+    def validate(self, attrs: dict) -> dict:
+        return super().validate({**attrs, "interval": "day"})
+
+
+class MeasuredFiguresSerializer(serializers.Serializer):
+    items = serializers.IntegerField(help_text="Done items that entered the activity.")
+    process_time = serializers.FloatField(allow_null=True, help_text="Median, seconds.")
+    wait_time = serializers.FloatField(allow_null=True, help_text="Median, seconds.")
+    process_time_p85 = serializers.FloatField(allow_null=True)
+    wait_time_p85 = serializers.FloatField(allow_null=True)
+    pca = serializers.FloatField(allow_null=True, help_text="0..100")
+
+
+class ActivityMeasuredSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    estimate = serializers.DictField(help_text="process_time, wait_time (seconds), pca (0..100)")
+    measured = MeasuredFiguresSerializer(
+        allow_null=True, help_text="Null when no tracker state is assigned to the activity."
+    )
+
+
+class MapMeasuredSerializer(serializers.Serializer):
+    """Times are seconds of working time, like the map's estimates (a calendar week of measured
+    time is five working days); %C&A 0..100; shares 0..1."""
+
+    window = serializers.DictField()
+    items_done = serializers.IntegerField()
+    activities = ActivityMeasuredSerializer(many=True)
+    lead_time = serializers.DictField(
+        help_text="estimate and measured (longest path; activities without measured figures "
+        "keep their estimate: estimated_activities counts them)."
+    )
+    flow_time_median = serializers.FloatField(allow_null=True)
+    coverage = serializers.DictField(help_text="mapped_share and unmapped_states [{name, share}].")
+    surprises = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Activity ids, largest wait difference first."
+    )

@@ -9,4 +9,12 @@ urlpatterns = [
         views.FlowMetricsView.as_view(),
         name="api-flow-metrics",
     ),
+    path(
+        "streams/<int:pk>/measured/", views.StreamMeasuredView.as_view(), name="api-stream-measured"
+    ),
+    path(
+        "streams/<int:pk>/measured/apply/",
+        views.StreamMeasuredApplyView.as_view(),
+        name="api-stream-measured-apply",
+    ),
 ]

@@ -26,7 +26,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection, models, transaction
 from django.http import Http404
 
-from metrics.services import summary_request
 from streams import extensions
 from streams.events import applied_frame, broadcast_on_commit, user_ref
 from streams.kinds import FLOW_NEUTRAL_OPS, KINDS, LINK, READ_ONLY, VOTE, Kind
@@ -259,7 +258,7 @@ def op_record(
         batch.record(record)
     broadcast_on_commit(stream_id, applied_frame(record, by=user_ref(actor)))
     if not op.startswith(FLOW_NEUTRAL_OPS):
-        transaction.on_commit(lambda: summary_request(stream_id=stream_id))
+        transaction.on_commit(lambda: extensions.flow_changed(stream_id=stream_id))
     return record
 
 

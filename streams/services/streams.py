@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -89,10 +90,18 @@ def stream_delete(*, actor: AbstractBaseUser, stream_id: int) -> None:
 
 
 @transaction.atomic
-def stream_clone(*, actor: AbstractBaseUser, stream_id: int, data: Any = None) -> ValueStream:
+def stream_clone(
+    *,
+    actor: AbstractBaseUser,
+    stream_id: int,
+    data: Any = None,
+    activity_changes: Mapping[int, Mapping[str, Any]] | None = None,
+) -> ValueStream:
     """Copies a stream's activities, links, wastes, countermeasures and notes into a new
     stream `based_on` it (votes are not copied: a new mapping votes afresh). `data` may name
-    the clone and its state (default: a future state named after the source)."""
+    the clone and its state (default: a future state named after the source);
+    `activity_changes` gives fields to set on the copy of an activity, by the source
+    activity's id (e.g. measured times)."""
     source, _ = stream_get(user=actor, stream_id=stream_id)
     fields = clean_payload(CLONE_SPEC, {} if data is None else data, partial=True)
     state = fields.get("state", StreamState.FUTURE)
@@ -107,6 +116,8 @@ def stream_clone(*, actor: AbstractBaseUser, stream_id: int, data: Any = None) -
         activity.pk = None
         activity.stream = clone
         activity.version = 1
+        for name, value in (activity_changes or {}).get(old_id, {}).items():
+            setattr(activity, name, value)
         activity.save(force_insert=True)
         activity_ids[old_id] = activity.pk
     for link in source.links.all():

@@ -15,8 +15,9 @@ from django.utils import timezone
 
 from streams.models import ValueStream
 from streams.services import board_create, stream_create, stream_update
-from workitems.demo import demo_history_csv
-from workitems.services import work_item_import_create
+from workitems.demo import STATE_ACTIVITIES, demo_history_csv
+from workitems.models import WorkState
+from workitems.services import work_item_import_create, work_state_update
 from workshops.models import Membership, Role, Workshop
 from workshops.services import workshop_create
 
@@ -119,6 +120,18 @@ class Command(BaseCommand):
             f"Imported {record.items} work items ({record.transitions} transitions): "
             f"{record.status}."
         )
+        # The tracker's states on the demo's map, so its board and summary show estimate
+        # against measured at once.
+        stream = workshop.streams.order_by("id").first()
+        if stream is None:
+            return
+        activities = dict(stream.activities.values_list("title", "id"))
+        for state_id, name in WorkState.objects.filter(workshop=workshop).values_list("id", "name"):
+            activity = activities.get(STATE_ACTIVITIES.get(name, ""))
+            if activity is not None:
+                work_state_update(
+                    actor=facilitator.user, state_id=state_id, data={"activity": activity}
+                )
 
     def _fill(self, stream: ValueStream, facilitator: Any, participant: Any) -> None:
         ids = []
