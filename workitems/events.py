@@ -11,6 +11,9 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from streams.events import board_message, group_send
+from streams.models import ValueStream
+
 logger = logging.getLogger(__name__)
 
 FLOW_FRAME = "flow.frame"
@@ -20,8 +23,22 @@ def flow_group(workshop_id: int) -> str:
     return f"workshop-{workshop_id}-flow"
 
 
+def boards_tell(workshop_id: int) -> None:
+    """Tells every board of the workshop that its measured figures changed (a frame without
+    seq, `{"type": "measured.changed"}`): the board fetches them again."""
+    message = board_message({"type": "measured.changed"})
+    for stream_id in ValueStream.objects.filter(workshop_id=workshop_id).values_list(
+        "id", flat=True
+    ):
+        try:
+            group_send(stream_id, message)
+        except Exception:  # the channel layer is down: the board refetches on its next frame
+            logger.warning("Could not tell board %s", stream_id, exc_info=True)
+
+
 def flow_send(workshop_id: int, frame: dict[str, Any]) -> None:
-    """Sends `frame` to every Flow page of the workshop now."""
+    """Sends `frame` to every Flow page of the workshop now (and, for `flow.changed`, tells
+    its boards)."""
     layer = get_channel_layer()
     if layer is None:
         return
@@ -29,6 +46,8 @@ def flow_send(workshop_id: int, frame: dict[str, Any]) -> None:
         async_to_sync(layer.group_send)(flow_group(workshop_id), {"type": FLOW_FRAME, **frame})
     except Exception:  # the channel layer is down: the page's poll still sees the record
         logger.warning("Could not send a flow frame to workshop %s", workshop_id, exc_info=True)
+    if frame.get("frame") == "flow.changed":
+        boards_tell(workshop_id)
 
 
 def flow_changed_on_commit(workshop_id: int, *, reason: str) -> None:

@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.layers import channel_layers
+from channels.layers import channel_layers, get_channel_layer
 from channels.testing import WebsocketCommunicator
 from rest_framework.authtoken.models import Token
 
+from streams.events import stream_group
 from tests.stack.clients import token_headers
 from vsm_site.asgi import application
 from workitems.events import flow_send
@@ -67,3 +68,16 @@ async def test_outsiders_and_anonymous_sockets_are_closed(
     assert (await client.receive_output())["code"] == code
     await database_sync_to_async(flow_send)(cast.workshop.pk, {"frame": "flow.changed"})
     assert await client.receive_nothing()
+
+
+async def test_a_flow_change_tells_every_board_of_the_workshop(cast: Any) -> None:
+    layer = get_channel_layer()
+    channel = await layer.new_channel()
+    await layer.group_add(stream_group(cast.stream.pk), channel)
+
+    await database_sync_to_async(flow_send)(
+        cast.workshop.pk, {"frame": "flow.changed", "reason": "states"}
+    )
+
+    message = await layer.receive(channel)
+    assert message["text"] == '{"type":"measured.changed"}' and message["seq"] is None
