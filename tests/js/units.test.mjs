@@ -39,3 +39,10 @@ test('a round trip keeps the value', () => {
     assert.equal(parseDuration(formatDuration(seconds)), seconds);
   }
 });
+
+test('headline durations keep every unit down to minutes', () => {
+  setHoursPerDay(8);
+  const seconds = (5 * 8 + 2 * 8 + 4.5) * 3600;
+  assert.equal(formatDuration(seconds), '1w 2d');
+  assert.equal(formatDuration(seconds, null), '1w 2d 4h 30m');
+});

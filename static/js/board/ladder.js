@@ -28,8 +28,9 @@ export class Ladder {
     const steps = summary.steps || [];
     const total = steps.reduce((sum, step) => sum + step.wait_time + step.process_time, 0);
     fill(this.figures,
-      figure('Lead time', formatDuration(summary.lead_time)),
-      figure('Process time', formatDuration(summary.process_time)),
+      // Every unit, as the summary's headline: '1w 2d' would hide the 4h 30m of work.
+      figure('Lead time', formatDuration(summary.lead_time, null)),
+      figure('Process time', formatDuration(summary.process_time, null)),
       figure('Flow efficiency', `${Math.round((summary.flow_efficiency || 0) * 1000) / 10}%`),
       figure('Rolled %C&A', `${Math.round(summary.rolled_pca ?? 100)}%`),
       summary.stale ? h('span', { class: 'stale' }, 'updating…') : null);

@@ -46,23 +46,26 @@ export function parseDuration(text) {
   return Number.isFinite(total) ? Math.round(total) : null;
 }
 
-/** '0', '45m', '3h 30m', '2d 4h', '3w 2d': the two largest non-zero units (as the summary). */
-export function formatDuration(seconds) {
+/**
+ * '0', '45m', '3h 30m', '2d 4h', '3w 2d': the `parts` largest non-zero units (as the summary);
+ * `parts = null`: every unit down to minutes ('1w 2d 4h 30m'), as the summary's headline.
+ */
+export function formatDuration(seconds, parts = 2) {
   if (seconds === null || seconds === undefined || !Number.isFinite(Number(seconds))) return '—';
   const value = Math.max(0, Number(seconds));
   if (value < 60) return value === 0 ? '0' : `${Math.round(value)}s`;
   const sizes = unitSeconds();
   let remaining = Math.round(value / 60) * 60;
-  const parts = [];
+  const shown = [];
   for (const name of ['w', 'd', 'h', 'm']) {
     const count = Math.floor(remaining / sizes[name]);
     if (count) {
-      parts.push(`${count}${name}`);
+      shown.push(`${count}${name}`);
       remaining -= count * sizes[name];
     }
-    if (parts.length === 2) break;
+    if (parts !== null && shown.length === parts) break;
   }
-  return parts.join(' ') || '0';
+  return shown.join(' ') || '0';
 }
 
 /** "1h 30m" read aloud: "1 hour 30 minutes". */
