@@ -196,11 +196,13 @@ def ladder(steps: list[dict[str, Any]], lead_time: float) -> Chart:
     return chart
 
 
-def stacked_bars(rows: list[tuple[str, float, float, bool]], title: str, description: str) -> Chart:
+def stacked_bars(
+    rows: list[tuple[str, float, float, bool]], title: str, description: str, width: float = WIDTH
+) -> Chart:
     """Horizontal bars of (label, wait, process, highlighted): wait then process per row,
     each row's name fitted to the left column and its figures after the bar."""
-    row_height, label_width, top = 26, 220, 26
-    chart = Chart(WIDTH, max(40, row_height * len(rows) + top + 10), title, description)
+    row_height, label_width, top = 26, min(220.0, 0.3 * width), 26
+    chart = Chart(width, max(40, row_height * len(rows) + top + 10), title, description)
     longest = max((wait + process for _, wait, process, _ in rows), default=0)
     if longest <= 0:
         return chart
@@ -209,7 +211,7 @@ def stacked_bars(rows: list[tuple[str, float, float, bool]], title: str, descrip
         f"{humanize_duration(wait)} + {humanize_duration(process)}" for _, wait, process, _ in rows
     ]
     room_for_figures = max(text_width(text) for text in figures) + 16
-    scale = (WIDTH - label_width - room_for_figures) / longest
+    scale = (width - label_width - room_for_figures) / longest
     for index, (name, wait, process, highlighted) in enumerate(rows):
         y = top + index * row_height
         css = " critical" if highlighted else ""
@@ -243,11 +245,13 @@ def stacked_bars(rows: list[tuple[str, float, float, bool]], title: str, descrip
     return chart
 
 
-def pareto(wastes: list[dict[str, Any]], categories: dict[str, str] | None = None) -> Chart:
+def pareto(
+    wastes: list[dict[str, Any]], categories: dict[str, str] | None = None, width: float = WIDTH
+) -> Chart:
     """Wastes by votes, highest first (dots on the left axis), with the cumulative share of
     the dots as a line against the percentage axis on the right."""
     chart = Chart(
-        WIDTH,
+        width,
         244,
         "Waste Pareto",
         "Wastes by dot votes, highest first; line: cumulative share of the dots (right axis).",
@@ -257,7 +261,7 @@ def pareto(wastes: list[dict[str, Any]], categories: dict[str, str] | None = Non
     if not total:
         return chart
     categories = categories or {}
-    top, bottom, left, right = 30.0, 200.0, 40.0, WIDTH - 56.0
+    top, bottom, left, right = 30.0, 200.0, 40.0, width - 56.0
     _legend(chart, [("waste", "dots", "swatch"), ("cumulative", "cumulative share", "line")])
     slot = (right - left) / len(voted)
     most = max(waste["votes"] for waste in voted)
@@ -283,7 +287,7 @@ def pareto(wastes: list[dict[str, Any]], categories: dict[str, str] | None = Non
         # Names alternate between two rows, so each may use two slots' width, centred under
         # its bar and never past the chart's edges.
         centre = x + slot / 2
-        room = min(2 * slot - 8, 2 * min(centre, WIDTH - centre) - 8)
+        room = min(2 * slot - 8, 2 * min(centre, width - centre) - 8)
         label = _label(centre, bottom + 16 + 13 * (index % 2), waste["text"], room, "middle")
         if label is not None:
             chart.labels.append(label)

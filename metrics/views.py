@@ -10,15 +10,17 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import render
+from django.utils.text import slugify
 
 from metrics import charts, flow_charts, selectors
 from metrics.api.serializers import MAX_WINDOW_DAYS, FlowMetricsQuerySerializer
+from metrics.exports import summary_report_pdf
 from metrics.measured import INTERVALS
 from metrics.selectors import measured_flow_get
 from metrics.services import summary_get_or_compute
 from metrics.units import seconds_per_day
-from streams.models import Activity, ValueStream, WasteCategory
-from streams.selectors import stream_get
+from streams.models import Activity, CountermeasureStatus, ValueStream, WasteCategory
+from streams.selectors import countermeasure_backlog, stream_get
 from streams.services.transfer import (
     spreadsheet_safe,
 )  # the map's CSV export defuses the same way
@@ -41,8 +43,12 @@ def _waste_chips(by_category: dict[str, int]) -> list[tuple[str, int]]:
     return sorted(chips, key=lambda chip: -chip[1])
 
 
-def summary_context(stream: ValueStream, membership: Any) -> dict[str, Any]:
-    """What the summary page (and its PDF report) shows of a stream."""
+def summary_context(
+    stream: ValueStream, membership: Any, chart_width: float = charts.WIDTH
+) -> dict[str, Any]:
+    """What the summary page (and its PDF report) shows of a stream. The charts beside each
+    other (by step and by team, the Pareto) are drawn `chart_width` wide: the report draws
+    them for half a page, so their text prints as large as the full-width ladder's."""
     flow = _headline(stream)
     critical = set(flow["critical_path"])
     activities = list(Activity.objects.filter(stream=stream).order_by("order", "id"))
@@ -61,6 +67,7 @@ def summary_context(stream: ValueStream, membership: Any) -> dict[str, Any]:
             ],
             "Wait and process time by step",
             "Every activity in flow order; outlined bars are on the critical path.",
+            chart_width,
         ),
         "by_team": charts.stacked_bars(
             [
@@ -69,8 +76,9 @@ def summary_context(stream: ValueStream, membership: Any) -> dict[str, Any]:
             ],
             "Wait and process time by team",
             "Who is everyone waiting on? Summed over all activities of each team.",
+            chart_width,
         ),
-        "pareto": charts.pareto(flow["wastes"]["top"], dict(WasteCategory.choices)),
+        "pareto": charts.pareto(flow["wastes"]["top"], dict(WasteCategory.choices), chart_width),
         "waste_chips": _waste_chips(flow["wastes"]["by_category"]),
         "countermeasures": selectors.countermeasure_list(stream),
         "related": [_headline(other) for other in selectors.related_streams(stream)],
@@ -86,6 +94,27 @@ def summary(request: HttpRequest, pk: int) -> HttpResponse:
         "metrics/_summary_body.html" if request.GET.get("partial") else "metrics/summary.html"
     )
     return render(request, template, context)
+
+
+REPORT_HALF_WIDTH = 470  # the report's half-page charts, in the charts' units
+
+
+@login_required
+def summary_report(request: HttpRequest, pk: int) -> HttpResponse:
+    """The summary as a one-page PDF report (members only: 404 otherwise): headline, ladder,
+    by step, by team, Pareto, the ranked countermeasure backlog, current vs future."""
+    stream, membership = stream_get(user=request.user, stream_id=pk)
+    statuses = dict(CountermeasureStatus.choices)
+    backlog = [
+        {**item, "status_display": statuses.get(item["status"], item["status"])}
+        for item in countermeasure_backlog(user=request.user, stream_id=pk)
+    ]
+    context = summary_context(stream, membership, chart_width=REPORT_HALF_WIDTH)
+    pdf = summary_report_pdf({**context, "backlog": backlog})
+    response = HttpResponse(pdf, content_type="application/pdf")
+    filename = f"{slugify(stream.name) or 'value-stream'}-summary.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 # The Flow page: measured flow of the workshop's work items ------------------------------------

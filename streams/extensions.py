@@ -13,6 +13,10 @@
 * `flow_change_listeners`: called as `listener(stream_id=...)` after an op that may change
   the map's flow has committed (every op but the flow-neutral ones of `streams.kinds`), e.g.
   `metrics`' summary recompute request.
+* `picture_header`: `provider(stream) -> dict | None`, what the map's picture (the SVG and
+  PNG exports) shows above the map: title, figures, ladder, top wastes (see
+  `streams.board_svg.header_layout`), e.g. `metrics`' flow figures. The last registered
+  provider is used; without one the picture is the map alone.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import Any
 board_op_kinds: dict[str, Callable[..., Any]] = {}
 snapshot_parts: dict[str, Callable[[Any, Any], Any]] = {}
 flow_change_listeners: list[Callable[..., None]] = []
+picture_header_providers: list[Callable[[Any], dict[str, Any] | None]] = []
 
 
 def board_op_kind_register(kind: str, handler: Callable[..., Any]) -> None:
@@ -42,3 +47,13 @@ def flow_changed(*, stream_id: int) -> None:
     """Tells every listener that the stream's flow may have changed (call after commit)."""
     for listener in flow_change_listeners:
         listener(stream_id=stream_id)
+
+
+def picture_header_register(provider: Callable[[Any], dict[str, Any] | None]) -> None:
+    if provider not in picture_header_providers:
+        picture_header_providers.append(provider)
+
+
+def picture_header(stream: Any) -> dict[str, Any] | None:
+    """What the map's picture shows above the map, from the last registered provider."""
+    return picture_header_providers[-1](stream) if picture_header_providers else None

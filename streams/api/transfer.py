@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from streams import extensions
 from streams.board_svg import board_svg
 from streams.kinds import stream_data
 from streams.selectors import stream_get
@@ -38,7 +39,14 @@ class StreamExportJsonView(APIView):
 
 
 class StreamExportCsvView(APIView):
-    """The activities in flow order as CSV (times in seconds and human units)."""
+    """The map as one CSV table, one row per object, its `kind` in the first column:
+    `activity` rows (flow order; times in seconds and in human units, %C&A), then `waste`
+    rows (`activity` is the ref of their activity, `category` the category's name, `votes`
+    their dots once the votes are revealed and empty before), then `countermeasure` rows
+    (`waste` is the ref of their waste; conditions, measure, breadth, effort, difficulty,
+    owner, status). `ref` names each object as the JSON export does (a1, w1, c1); columns
+    that do not apply to a kind are empty. Cells that a spreadsheet would run as a formula
+    (starting with = + - @, a tab or a carriage return) are prefixed with '."""
 
     @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR})
     def get(self, request: Request, pk: int) -> HttpResponse:
@@ -48,12 +56,17 @@ class StreamExportCsvView(APIView):
 
 
 class StreamExportSvgView(APIView):
-    """The board as an SVG picture."""
+    """The board as an SVG picture that stands alone: above the map, the stream's title, its
+    state, the date, the headline figures (lead, process and wait time, flow efficiency,
+    rolled %C&A), the timeline ladder and the top wastes (dots only once revealed). Text is
+    fitted to its card, the whole of it in the card's `<title>`. The board's PNG export is
+    this picture, drawn."""
 
     @extend_schema(responses={(200, "image/svg+xml"): OpenApiTypes.STR})
     def get(self, request: Request, pk: int) -> HttpResponse:
         stream, _ = stream_get(user=request.user, stream_id=pk)
-        response = _attachment(board_svg(stream), "image/svg+xml", stream.name, "svg")
+        picture = board_svg(stream, header=extensions.picture_header(stream))
+        response = _attachment(picture, "image/svg+xml", stream.name, "svg")
         response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
         return response
 

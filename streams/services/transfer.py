@@ -16,6 +16,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count
 
 from metrics.units import humanize_duration
 from streams.kinds import ACTIVITY, COUNTERMEASURE, NOTE, WASTE
@@ -79,6 +80,8 @@ def stream_export(*, actor: AbstractBaseUser, stream_id: Any) -> dict[str, Any]:
 
 
 CSV_COLUMNS = (
+    "kind",
+    "ref",
     "order",
     "title",
     "team",
@@ -89,6 +92,18 @@ CSV_COLUMNS = (
     "wait_time",
     "pca",
     "description",
+    "activity",
+    "category",
+    "votes",
+    "waste",
+    "current_condition",
+    "future_condition",
+    "measure",
+    "breadth",
+    "effort",
+    "difficulty",
+    "owner",
+    "status",
 )
 
 
@@ -100,26 +115,74 @@ def spreadsheet_safe(value: Any) -> Any:
 
 
 def stream_export_csv(*, actor: AbstractBaseUser, stream_id: Any) -> str:
-    """The activities in flow order as CSV, times in seconds and in human units."""
+    """The map as one CSV table with a `kind` column (activity, waste, countermeasure), so a
+    spreadsheet filters it by kind. Activities come first in flow order with their times in
+    seconds and in human units; then wastes (their activity's ref, the category's name, and
+    their dots once the facilitator has revealed the votes: blank before, so a hidden vote
+    never leaks); then countermeasures (their waste's ref, conditions, measure, size, owner,
+    status). Refs are the JSON export's (a1, w1, c1). Text a spreadsheet would run as a
+    formula is defused (`spreadsheet_safe`)."""
     stream, _ = stream_get(user=actor, stream_id=stream_id)
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for a in Activity.objects.filter(stream=stream).order_by("order", "id"):
-        lead = a.process_time + a.wait_time
-        row = (
-            a.order,
-            a.title,
-            a.team,
-            a.process_time,
-            a.wait_time,
-            lead,
-            humanize_duration(a.process_time),
-            humanize_duration(a.wait_time),
-            a.pca,
-            a.description,
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, restval="")
+    writer.writeheader()
+
+    def write(row: dict[str, Any]) -> None:
+        writer.writerow({name: spreadsheet_safe(value) for name, value in row.items()})
+
+    activity_ref: dict[int, str] = {}
+    for index, a in enumerate(Activity.objects.filter(stream=stream).order_by("order", "id"), 1):
+        activity_ref[a.pk] = f"a{index}"
+        write(
+            {
+                "kind": "activity",
+                "ref": activity_ref[a.pk],
+                "order": a.order,
+                "title": a.title,
+                "team": a.team,
+                "process_time_s": a.process_time,
+                "wait_time_s": a.wait_time,
+                "lead_time_s": a.process_time + a.wait_time,
+                "process_time": humanize_duration(a.process_time),
+                "wait_time": humanize_duration(a.wait_time),
+                "pca": a.pca,
+                "description": a.description,
+            }
         )
-        writer.writerow([spreadsheet_safe(value) for value in row])
+    wastes = Waste.objects.filter(stream=stream).order_by("id")
+    if stream.votes_revealed:
+        wastes = wastes.annotate(dots=Count("votes"))
+    waste_ref: dict[int, str] = {}
+    for index, w in enumerate(wastes, 1):
+        waste_ref[w.pk] = f"w{index}"
+        write(
+            {
+                "kind": "waste",
+                "ref": waste_ref[w.pk],
+                "title": w.text,
+                "activity": activity_ref.get(w.activity_id, "") if w.activity_id else "",
+                "category": w.get_category_display(),
+                "votes": w.dots if stream.votes_revealed else "",  # type: ignore[attr-defined]
+            }
+        )
+    countermeasures = Countermeasure.objects.filter(stream=stream).order_by("id")
+    for index, c in enumerate(countermeasures, 1):
+        write(
+            {
+                "kind": "countermeasure",
+                "ref": f"c{index}",
+                "title": c.title,
+                "waste": waste_ref.get(c.waste_id, ""),
+                "current_condition": c.current_condition,
+                "future_condition": c.future_condition,
+                "measure": c.measure,
+                "breadth": c.get_breadth_display(),
+                "effort": c.effort,
+                "difficulty": c.difficulty,
+                "owner": c.owner,
+                "status": c.get_status_display(),
+            }
+        )
     return out.getvalue()
 
 

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pypdfium2
 import pytest
 from django.db import connection
 from playwright.sync_api import expect
@@ -89,6 +90,29 @@ def vote(page: Any, waste: str, dots: int) -> None:
     for done in range(1, dots + 1):
         card.locator("[data-action=vote]").click()
         expect(card.locator(".dot.mine")).to_have_count(before + done)
+
+
+def save_report_page(page: Any, url: str) -> None:
+    """The PDF report as the signed-in page's browser gets it, one page, its first page
+    rendered to artifacts/e2e/journey-report.png."""
+    response = page.request.get(url)
+    assert response.ok and response.headers["content-type"] == "application/pdf"
+    document = pypdfium2.PdfDocument(response.body())
+    assert len(document) == 1
+    text = document[0].get_textpage().get_text_range()
+    assert "Feature request to production" in text and "Countermeasure backlog" in text
+    document[0].render(scale=2).to_pil().save(ARTIFACTS / "journey-report.png")
+    document.close()
+
+
+def save_board_png(page: Any, board_url: str) -> None:
+    """The board's PNG export (the map's picture with its headline), as downloaded."""
+    page.goto(board_url)
+    open_on_board(page)
+    page.locator(".panel-export summary").click()
+    with page.expect_download() as download:
+        page.click("[data-export=png]")
+    download.value.save_as(ARTIFACTS / "journey-board-export.png")
 
 
 def test_a_whole_workshop_from_sign_up_to_the_flow_summary(
@@ -248,6 +272,15 @@ def test_a_whole_workshop_from_sign_up_to_the_flow_summary(
                         )
                     ]
                 )
+            # The board's ladder reads the figures as the summary does (every unit of the
+            # lead time, rolled %C&A to a whole percent).
+            figures = ada.locator(".ladder-figures")
+            expect(figures.locator(".ladder-figure", has_text="Lead time")).to_have_text(
+                "Lead time 1d 6h 30m"
+            )
+            expect(figures.locator(".ladder-figure", has_text="Rolled")).to_have_text(
+                "Rolled %C&A 72%"
+            )
             ada.screenshot(path=str(ARTIFACTS / "journey-board.png"))
 
             # A leader joins with the viewer link and reads the flow.
@@ -260,7 +293,7 @@ def test_a_whole_workshop_from_sign_up_to_the_flow_summary(
             expect(cy.locator(".role-badge")).to_have_text("Viewer")
             cy.click(".board-links-nav a:text('Flow summary')")
             # Intake (30m + 4h) then Build (2h + 1d of 8h): 14.5h, 2.5h of it work.
-            expect(cy.locator("[data-figure=lead_time]")).to_have_text("1d 6h")
+            expect(cy.locator("[data-figure=lead_time]")).to_have_text("1d 6h 30m")
             expect(cy.locator("[data-figure=process_time]")).to_have_text("2h 30m")
             expect(cy.locator("[data-figure=wait_time]")).to_have_text("1d 4h")
             expect(cy.locator("[data-figure=flow_efficiency]")).to_have_text("17.2%")
@@ -293,10 +326,15 @@ def test_a_whole_workshop_from_sign_up_to_the_flow_summary(
                 response = cy.goto(f"/streams/{stream.pk}/summary/")
                 assert response is not None and response.status == 200, stream.name
                 expect(cy.locator("table.compare")).to_be_visible()
-                expect(cy.locator("[data-figure=lead_time]")).to_have_text("1d 6h")
+                expect(cy.locator("[data-figure=lead_time]")).to_have_text("1d 6h 30m")
             cy.goto(f"/streams/{streams[0].pk}/summary/")
             expect(cy.locator("table.compare thead a")).to_have_count(2)
             cy.screenshot(path=str(ARTIFACTS / "journey-summary-compare.png"), full_page=True)
+
+            # The exports that leave the workshop: the summary's PDF report (its first page
+            # rendered to PNG) and the board's PNG picture.
+            save_report_page(cy, f"/streams/{streams[0].pk}/summary/report.pdf")
+            save_board_png(ada, board_url)
 
         stream = ValueStream.objects.select_related("workshop").order_by("pk").first()
         assert stream is not None
