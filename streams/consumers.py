@@ -42,6 +42,7 @@ from streams.ratelimit import TokenBucket
 from streams.replay import board_sync, stream_head
 from streams.selectors import stream_get
 from streams.services.board import ACTIONS, OpAlreadyApplied, OpRequest
+from vsm_site.ids import row_id
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +82,8 @@ class BoardConsumer(AsyncWebsocketConsumer):
     votes_revealed: bool
 
     async def connect(self) -> None:
-        self.stream_id = int(self.scope["url_route"]["kwargs"]["stream_id"])
+        # 0 stands for an id no row can have (beyond 2**63 - 1): no such board, below.
+        self.stream_id = row_id(self.scope["url_route"]["kwargs"]["stream_id"]) or 0
         self.user = self.scope.get("user")
         self.seq = 0
         self.votes_revealed = False

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from streams.kinds import KINDS
+from vsm_site.ids import row_id
 
 COORDINATE_LIMIT = 1e6
 
@@ -82,7 +83,7 @@ def editing_target_clean(target: Any) -> dict[str, Any] | None:
     if not isinstance(target, dict):
         raise ValueError("Expected null or {kind, id}.")
     kind, object_id = target.get("kind"), target.get("id")
-    if kind not in KINDS or isinstance(object_id, bool) or not isinstance(object_id, int):
+    if kind not in KINDS or isinstance(object_id, str) or row_id(object_id) is None:
         raise ValueError("Expected null or {kind, id} of an object on the board.")
     return {"kind": kind, "id": object_id}
 

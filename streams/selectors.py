@@ -11,6 +11,7 @@ from django.http import Http404
 from streams import extensions
 from streams.kinds import KINDS, stream_data
 from streams.models import Countermeasure, Op, ValueStream, Vote, Waste
+from vsm_site.ids import row_id
 from workshops.models import Membership
 from workshops.selectors import facilitation_data, membership_get
 
@@ -19,11 +20,15 @@ AnyUser = AbstractBaseUser | AnonymousUser
 
 def stream_get(*, user: AnyUser, stream_id: Any) -> tuple[ValueStream, Membership]:
     """The stream and the user's membership of its workshop. Raises the same Http404 for
-    non-members as for a stream that does not exist, so existence is never revealed."""
+    non-members as for a stream that does not exist (or an id no row can have), so existence
+    is never revealed."""
+    stream_id = row_id(stream_id)
+    stream = ValueStream.objects.filter(pk=stream_id).first() if stream_id else None
+    if stream is None:
+        raise Http404("No such value stream.")
     try:
-        stream = ValueStream.objects.get(pk=int(stream_id))
         return stream, membership_get(user=user, workshop_id=stream.workshop_id)
-    except (ValueStream.DoesNotExist, ValueError, TypeError, Http404):
+    except Http404:
         raise Http404("No such value stream.") from None
 
 
@@ -33,7 +38,8 @@ def board_object_get(*, user: AnyUser, kind: str, object_id: Any) -> Model:
     before the votes are revealed."""
     spec = KINDS[kind]
     missing = Http404(f"No such {spec.name}.")
-    obj = spec.model._default_manager.filter(pk=object_id).first()
+    object_id = row_id(object_id)
+    obj = spec.model._default_manager.filter(pk=object_id).first() if object_id else None
     if obj is None:
         raise missing
     try:

@@ -3,5 +3,5 @@ from django.urls import path
 from streams import views
 
 urlpatterns = [
-    path("streams/<int:pk>/board/", views.board, name="stream-board"),
+    path("streams/<id:pk>/board/", views.board, name="stream-board"),
 ]

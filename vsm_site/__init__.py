@@ -2,6 +2,13 @@
 
 import os
 
+from django.urls import register_converter
+
+from vsm_site.ids import IdConverter
+
+# Before any urls module builds its patterns (settings import this package first).
+register_converter(IdConverter, "id")
+
 
 def use_default_settings() -> None:
     """Point DJANGO_SETTINGS_MODULE at production when DJANGO_ENV=production, else base."""

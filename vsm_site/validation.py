@@ -14,6 +14,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from vsm_site.ids import row_id
+
 
 class FieldError(Exception):
     """Raised by a rule with the message for its field."""
@@ -122,16 +124,17 @@ class Color(Field):
 
 @dataclass(frozen=True)
 class Reference(Field):
-    """The id of another object; its existence and scope are checked by the service."""
+    """The id of another object; its existence and scope are checked by the service. An id
+    no row can have (beyond 2**63 - 1) is refused here, before any query."""
 
     nullable: bool = False
 
     def clean(self, value: Any) -> int | None:
         if value is None and self.nullable:
             return None
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        if isinstance(value, str) or row_id(value) is None:
             raise FieldError("Must be the id of an existing object.")
-        return value
+        return int(value)
 
 
 def clean_payload(

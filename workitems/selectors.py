@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.db.models import Count, Max, Min, QuerySet
 from django.http import Http404
 
+from vsm_site.ids import row_id
 from workitems.models import (
     ImportStatus,
     StateActivity,
@@ -19,8 +20,6 @@ from workitems.models import (
 )
 from workitems.rules import default_type_rules
 from workshops.selectors import AnyUser, membership_get
-
-MAX_ID = 2**63 - 1
 
 
 def import_progress_key(import_id: int) -> str:
@@ -93,9 +92,7 @@ def board_work_states(stream: Any, membership: Any) -> list[dict[str, Any]]:
 
 def import_get(*, user: AnyUser, import_id: int) -> WorkItemImport:
     """An import record of a workshop the user is a member of; Http404 otherwise."""
-    record = (
-        WorkItemImport.objects.filter(pk=import_id).first() if 0 < import_id <= MAX_ID else None
-    )
+    record = WorkItemImport.objects.filter(pk=import_id).first() if row_id(import_id) else None
     if record is None:
         raise Http404("No such import.")
     try:
@@ -116,7 +113,7 @@ def work_state_list(*, user: AnyUser, workshop_id: int) -> QuerySet[WorkState]:
 
 
 def work_state_get(*, user: AnyUser, state_id: int) -> WorkState:
-    state = WorkState.objects.filter(pk=state_id).first() if 0 < state_id <= MAX_ID else None
+    state = WorkState.objects.filter(pk=state_id).first() if row_id(state_id) else None
     if state is None:
         raise Http404("No such state.")
     try:

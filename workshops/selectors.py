@@ -7,20 +7,17 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
+from vsm_site.ids import row_id
 from workshops.models import Invitation, Membership, Workshop
 
 AnyUser = AbstractBaseUser | AnonymousUser
-MAX_ID = 2**63 - 1  # the largest id a row can have (bigint); beyond it nothing exists
 
 
 def membership_get(*, user: AnyUser, workshop_id: Any) -> Membership:
     """The user's membership of the workshop. Raises Http404 for non-members and for ids no
     row can have, so a workshop's existence is never revealed to outsiders."""
-    try:
-        workshop_id = int(workshop_id)
-    except (TypeError, ValueError):
-        raise Http404("No such workshop.") from None
-    if not user.is_authenticated or not 0 < workshop_id <= MAX_ID:
+    workshop_id = row_id(workshop_id)
+    if not user.is_authenticated or workshop_id is None:
         raise Http404("No such workshop.")
     membership = (
         Membership.objects.select_related("workshop")

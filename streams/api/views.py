@@ -19,6 +19,7 @@ from streams.api.serializers import (
     StreamSerializer,
 )
 from streams.kinds import KINDS, Kind, stream_data
+from vsm_site.ids import row_id
 
 
 def _object_or_404(kind: Kind, request: Request, pk: int) -> Any:
@@ -32,11 +33,10 @@ class StreamListView(APIView):
     )
     def get(self, request: Request) -> Response:
         workshop = request.query_params.get("workshop")
-        if workshop is not None and not (workshop.isascii() and workshop.isdigit()):
+        workshop_id = row_id(workshop) if workshop else None
+        if workshop and workshop_id is None:
             return Response({"workshop": ["Must be a workshop id."]}, status=400)
-        streams = selectors.stream_list(
-            user=request.user, workshop_id=int(workshop) if workshop else None
-        )
+        streams = selectors.stream_list(user=request.user, workshop_id=workshop_id)
         return Response([stream_data(stream) for stream in streams])
 
     @extend_schema(request=StreamSerializer, responses={201: StreamSerializer})

@@ -31,6 +31,7 @@ from streams.events import applied_frame, broadcast_on_commit, user_ref
 from streams.kinds import FLOW_NEUTRAL_OPS, KINDS, LINK, READ_ONLY, VOTE, Kind
 from streams.models import Activity, Link, Op, Vote
 from streams.replay import replay_limit
+from vsm_site.ids import row_id
 from vsm_site.validation import clean_payload
 from workshops.models import Membership
 
@@ -181,8 +182,10 @@ class _Batch:
         for request in requests:
             kind, _, action = str(request.op).partition(".")
             object_id = request.data.get("id") if isinstance(request.data, dict) else None
-            if kind in KINDS and action != "create" and type(object_id) is int:
-                named.setdefault(kind, set()).add(object_id)
+            # An id no row can have is left out: its op is not found, with no query.
+            named_id = row_id(object_id) if type(object_id) is int else None
+            if kind in KINDS and action != "create" and named_id:
+                named.setdefault(kind, set()).add(named_id)
         for kind, ids in named.items():
             found = KINDS[kind].model._default_manager.filter(stream_id=self.stream_id, pk__in=ids)
             by_id = {obj.pk: obj for obj in found}
@@ -263,9 +266,10 @@ def op_record(
 
 
 def _object_id(kind: Kind, object_id: Any) -> int:
-    if isinstance(object_id, bool) or not isinstance(object_id, int):
+    """`object_id` if a row can have it; Http404 for anything else (a string, 2**64, ...)."""
+    if isinstance(object_id, str) or row_id(object_id) is None:
         raise Http404(f"No such {kind.name}.")
-    return object_id
+    return int(object_id)
 
 
 def _object_get(kind: Kind, object_id: int, stream_id: int) -> models.Model:
