@@ -278,7 +278,7 @@ def pareto(
                 slot - 8,
                 height,
                 "waste",
-                f"{waste['text']}{f' ({category})' if category else ''}: {dots}",
+                f"{waste['text']}: {dots}{f' · {category}' if category else ''}",
             )
         )
         chart.labels.append(

@@ -477,7 +477,10 @@ def test_hidden_votes_are_in_no_payload_before_the_reveal_and_totals_reach_every
             assert page.evaluate("window.boardApp.store.list('vote').length") == 4
         summary = pages["viewer summary later"].page
         expect(summary.locator("svg[aria-label^='Waste Pareto'] rect > title")).to_have_text(
-            ["Waiting for the CAB: 2 dots", "Flaky tests: 2 dots"]
+            [
+                "Waiting for the CAB: 2 dots · Waiting (delays, queues)",
+                "Flaky tests: 2 dots · Waiting (delays, queues)",
+            ]
         )
         snapshots = [m for m in pages["viewer"].messages() if m.get("type") == "snapshot"]
         assert len(snapshots[-1]["votes"]) == 4  # the snapshot that follows the reveal

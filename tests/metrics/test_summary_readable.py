@@ -129,7 +129,7 @@ def test_the_pareto_line_has_a_percentage_axis_and_names_the_category():
     texts = [label.text for label in chart.labels]
     assert all(f"{share}%" in texts for share in (0, 25, 50, 75, 100))
     assert any(item.text == "cumulative share" and item.shape == "line" for item in chart.legend)
-    assert chart.bars[0].title == f"{LONG} (Waiting (delays, queues)): 3 dots"
+    assert chart.bars[0].title == f"{LONG}: 3 dots · Waiting (delays, queues)"
     _assert_labels_inside(chart)
 
 
