@@ -16,6 +16,7 @@ from typing import Any
 
 from streams.kinds import KINDS
 from vsm_site.ids import row_id
+from vsm_site.validation import finite_float
 
 COORDINATE_LIMIT = 1e6
 
@@ -54,9 +55,10 @@ def viewport_clean(value: Any) -> dict[str, float] | None:
         number = value[name]
         if isinstance(number, bool) or not isinstance(number, int | float):
             raise ValueError(f"viewport.{name} must be a number.")
-        numbers[name] = float(number)
-    if not all(math.isfinite(n) for n in numbers.values()):
-        raise ValueError("A viewport needs finite numbers.")
+        finite = finite_float(number)
+        if finite is None:  # NaN, an infinity, or an integer beyond any float (10**400)
+            raise ValueError("A viewport needs finite numbers.")
+        numbers[name] = finite
     if abs(numbers["x"]) > COORDINATE_LIMIT or abs(numbers["y"]) > COORDINATE_LIMIT:
         raise ValueError(f"viewport x and y must be within ±{COORDINATE_LIMIT:g}.")
     if not 0.05 <= numbers["zoom"] <= 10:
@@ -65,14 +67,12 @@ def viewport_clean(value: Any) -> dict[str, float] | None:
 
 
 def cursor_clean(frame: dict[str, Any]) -> tuple[float, float] | None:
-    """(x, y) of a cursor frame, or None unless both are finite board coordinates."""
-    x, y = frame.get("x"), frame.get("y")
-    for value in (x, y):
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return None
-        if not math.isfinite(value) or abs(value) > COORDINATE_LIMIT:
-            return None
-    return float(x), float(y)  # type: ignore[arg-type]
+    """(x, y) of a cursor frame, or None unless both are finite board coordinates (an
+    integer beyond any float, 10**400 say, is not)."""
+    x, y = finite_float(frame.get("x")), finite_float(frame.get("y"))
+    if x is None or y is None or abs(x) > COORDINATE_LIMIT or abs(y) > COORDINATE_LIMIT:
+        return None
+    return x, y
 
 
 def editing_target_clean(target: Any) -> dict[str, Any] | None:

@@ -54,6 +54,19 @@ class Text(Field):
         return value
 
 
+def finite_float(value: Any) -> float | None:
+    """`value` as a finite float, or None: for anything but an int or a float (booleans too),
+    for NaN and the infinities, and for an integer beyond any float (JSON may spell 10**400
+    as a 401-digit literal, which `float()` refuses with OverflowError)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
 @dataclass(frozen=True)
 class Number(Field):
     """A finite float within [minimum, maximum]; booleans and strings are refused."""
@@ -67,11 +80,8 @@ class Number(Field):
             return None
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise FieldError("Must be a number.")
-        try:
-            number = float(value)
-        except OverflowError:  # an integer beyond any float, e.g. 1 followed by 400 zeros
-            number = math.inf if value > 0 else -math.inf
-        if not math.isfinite(number):
+        number = finite_float(value)
+        if number is None:
             raise FieldError("Must be a finite number.")
         if not self.minimum <= number <= self.maximum:
             raise FieldError(f"Must be between {self.minimum:g} and {self.maximum:g}.")

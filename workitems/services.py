@@ -359,9 +359,17 @@ def work_state_update(*, actor: AbstractBaseUser, state_id: int, data: Any) -> W
     mapping = {name: fields.pop(name) for name in ("activity", "stream") if name in fields}
     with transaction.atomic():
         if set(fields) - {"id", *WORK_STATE_READ_ONLY} or not mapping:
-            work_states_update(
-                actor=actor, workshop_id=workshop_id, data=[{**fields, "id": state_id}]
-            )
+            try:
+                work_states_update(
+                    actor=actor, workshop_id=workshop_id, data=[{**fields, "id": state_id}]
+                )
+            except ValidationError as error:  # keyed by the state's place in the list: "0.order"
+                raise ValidationError(
+                    {
+                        name.removeprefix("0."): messages
+                        for name, messages in error.message_dict.items()
+                    }
+                ) from None
         if "activity" in mapping:
             _state_map(actor, workshop_id, state_id, mapping)
         elif "stream" in mapping:
