@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { History } from '../../static/js/board/history.js';
+import { BoardStore } from '../../static/js/board/store.js';
 
 /** A socket that applies ops to a plain store and answers like the server: new ids, whole objects. */
 function fakeBoard() {
@@ -65,4 +66,44 @@ test('undoing the delete of a linked activity re-creates its links to the re-cre
   const [activity, link] = sent.slice(2);
   assert.equal(activity.op, 'activity.create');
   assert.deepEqual(link, { op: 'link.create', data: { source: 100, target: 2 } });
+});
+
+test('undoing a tracker state\'s assignment on the board sends state.update with the activity it had', async () => {
+  const store = new BoardStore();
+  store.apply({ type: 'snapshot', seq: 1, stream: { id: 1 }, work_states: [
+    { id: 4, name: 'In Dev', order: 2, flow_state: 'active', activity: 31 },
+  ] });
+  const sent = [];
+  let seq = 1;
+  const connection = {
+    async op(op, data) { // the server's answer, applied to the store as the socket does
+      sent.push({ op, data });
+      const frame = { type: 'applied', seq: ++seq, op, data: { ...store.get('state', data.id), ...data } };
+      store.apply(frame);
+      return frame;
+    },
+  };
+  const history = new History({ connection, store });
+  await history.change('assignment of In Dev to Build', [{ op: 'state.update', data: { id: 4, activity: 32 } }]);
+  assert.equal(store.get('state', 4).activity, 32);
+  await history.undo();
+  assert.deepEqual(sent.map(({ op, data }) => [op, data]), [
+    ['state.update', { id: 4, activity: 32 }], ['state.update', { id: 4, activity: 31 }],
+  ]);
+  assert.equal(store.get('state', 4).activity, 31);
+});
+
+test('undoing the delete of an activity puts its tracker states back on the re-created activity', async () => {
+  const { store, connection, sent, objects } = fakeBoard();
+  objects.set('activity:31', { id: 31, title: 'Build', x: 0, y: 0, version: 1 });
+  objects.set('state:4', { id: 4, name: 'In Dev', order: 2, flow_state: 'active', activity: 31 });
+  const history = new History({ connection, store });
+  await history.change('delete of activity', [
+    { op: 'state.update', data: { id: 4, activity: null } },
+    { op: 'activity.delete', data: { id: 31 } },
+  ]);
+  await history.undo();
+  assert.deepEqual(sent.slice(2).map(({ op, data }) => [op, data.id, data.activity]), [
+    ['activity.create', undefined, undefined], ['state.update', 4, 100],
+  ]);
 });

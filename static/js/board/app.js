@@ -14,8 +14,10 @@ import { History } from './history.js';
 import { KIND_NAMES } from './labels.js';
 import { Ladder } from './ladder.js';
 import { Links } from './links.js';
+import { MeasuredFlow } from './measured.js';
 import { Presence } from './presence.js';
 import { Selection } from './selection.js';
+import { TrackerStates } from './states.js';
 import { Status } from './status.js';
 import { Stickies, keyOf } from './stickies.js';
 import { BoardStore } from './store.js';
@@ -72,6 +74,7 @@ export function boot(root) {
     moveSelection: (dx, dy, origins) => moveSelection(dx, dy, origins),
   };
   ctx.history = new History({ connection: ctx.connection, store: ctx.store });
+  ctx.measured = new MeasuredFlow({ streamId: config.streamId });
 
   const canvasElement = root.querySelector('.board-viewport');
   const status = new Status(root);
@@ -83,6 +86,7 @@ export function boot(root) {
   ctx.voting = new Voting(ctx, root.querySelector('.panel-voting'));
   ctx.countermeasures = new Countermeasures(ctx, root.querySelector('.panel-steps'));
   ctx.clipboard = new Clipboard(ctx);
+  ctx.states = new TrackerStates(ctx, root.querySelector('.panel-states'));
   const ladder = new Ladder(root.querySelector('.ladder'));
   new Exports(ctx, root.querySelector('.panel-export'));
   const emptyHint = root.querySelector('.empty-hint');
@@ -102,6 +106,7 @@ export function boot(root) {
     else if (frame.type === 'follow') ctx.facilitation.follow(frame);
     else if (frame.type === 'synced') status.loaded();
     else if (frame.type === 'rejected' && !frame.id) status.notify(frame.detail || 'Refused.', 'error');
+    else if (frame.type === 'measured.changed') ctx.measured.schedule(0);
     else store.apply(frame);
   });
   ctx.connection.addEventListener('state', (event) => status.connection(event.detail));
@@ -111,6 +116,7 @@ export function boot(root) {
     renderEverything();
     status.loaded();
     if (autoFit) requestAnimationFrame(fitContent);
+    ctx.measured.schedule(0); // (re)connected: whatever changed meanwhile
   });
   store.addEventListener('change', (event) => {
     const { kind, id } = event.detail;
@@ -127,12 +133,27 @@ export function boot(root) {
     if (kind === 'waste') ctx.voting.scheduleRefresh();
     if (kind === 'countermeasure' || kind === 'waste') ctx.countermeasures.render();
     if (kind === 'activity' || kind === 'link') ctx.links.render();
+    if (kind === 'state') {
+      // Which states map to a card decides what its measured row can show; the figures
+      // themselves come from the server, asked once a burst of assignments is over.
+      for (const activity of [event.detail.before?.activity, event.detail.object?.activity]) {
+        if (activity !== null && activity !== undefined) ctx.stickies.render('activity', activity);
+      }
+      if (!event.detail.cascade) ctx.measured.schedule();
+    }
+    if (kind === 'state' || kind === 'activity') ctx.states.render();
+    if (kind === 'activity' && event.detail.action === 'delete') ctx.measured.schedule();
     renderHint();
   });
   store.addEventListener('votes', () => ctx.voting.render());
   store.addEventListener('stream', () => renderEverything());
   store.addEventListener('workshop', () => { ctx.facilitation.render(); renderHint(); renderPanels(); });
   store.addEventListener('summary', () => ladder.render(store.summary));
+  ctx.measured.addEventListener('change', () => {
+    ctx.stickies.refreshKind('activity');
+    ctx.states.render();
+    requestAnimationFrame(() => { ctx.links.render(); fitContent(); }); // cards may have grown
+  });
 
   ctx.selection.addEventListener('change', () => {
     ctx.stickies.refreshSelection();
@@ -152,6 +173,7 @@ export function boot(root) {
     ctx.voting.render();
     ctx.countermeasures.render();
     ctx.presence.renderAvatars();
+    ctx.states.render();
     renderToolbar();
     renderHint();
     renderPanels();
@@ -250,7 +272,13 @@ export function boot(root) {
     };
     const items = ctx.selection.items();
     // What the database would cascade is deleted first, one op each, so undo restores it.
+    // Tracker states go off a deleted activity too; only a facilitator may say so (the
+    // server takes the assignments off anyway), so only then can undo put them back.
+    const facilitator = ctx.role === 'facilitator';
     for (const { kind, id } of items) {
+      if (kind === 'activity' && facilitator) {
+        for (const state of store.states()) if (state.activity === id) ops.push({ op: 'state.update', data: { id: state.id, activity: null } });
+      }
       if (kind === 'activity') for (const link of store.list('link')) if (link.source === id || link.target === id) push('link', link.id);
       if (kind === 'waste') for (const countermeasure of store.list('countermeasure')) if (countermeasure.waste === id) push('countermeasure', countermeasure.id);
     }

@@ -4,11 +4,13 @@
 // id, so ids in the remaining history are remapped when that happens. The same remapping
 // lets one change create objects that refer to each other: a create op may carry a
 // `placeholder` id (negative), and references to it in the change's later ops (a link's
-// source, a waste's activity) become the created object's id before they are sent.
+// source, a waste's activity) become the created object's id before they are sent. A tracker
+// state is only ever updated (`state.update`, its activity on this map): its inverse is the
+// same op with the activity it had.
 
 const READ_ONLY = new Set(['id', 'version', 'member', 'stream', 'created_at', 'updated_at']);
 const REFERENCES = {
-  activity: [['link', 'source'], ['link', 'target'], ['waste', 'activity']],
+  activity: [['link', 'source'], ['link', 'target'], ['waste', 'activity'], ['state', 'activity']],
   waste: [['countermeasure', 'waste'], ['vote', 'waste']],
 };
 

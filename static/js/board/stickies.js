@@ -4,6 +4,7 @@
 
 import { announce, h, fill } from './dom.js';
 import { BREADTHS, KIND_NAMES, NOTE_KINDS, SIZES, STATUSES, WASTE_CATEGORIES } from './labels.js';
+import { measuredRow } from './measured.js';
 import { formatDuration, parseDuration, speakDuration } from './units.js';
 
 const STICKY_KINDS = ['activity', 'waste', 'countermeasure', 'note'];
@@ -137,8 +138,10 @@ export class Stickies {
     if (kind === 'activity') {
       const position = this.ctx.store.activities().findIndex((activity) => activity.id === object.id) + 1;
       const team = object.team ? `, team ${object.team}` : '';
+      const measured = this.#measured(object);
       return `Activity ${position}: ${object.title}${team}, process time ${speakDuration(object.process_time)}, ` +
-        `wait time ${speakDuration(object.wait_time)}, ${Math.round(object.pca)}% complete and accurate`;
+        `wait time ${speakDuration(object.wait_time)}, ${Math.round(object.pca)}% complete and accurate` +
+        (measured ? `; ${measured.speech}` : '');
     }
     if (kind === 'waste') {
       const mine = this.ctx.store.myVotes(object.id).length;
@@ -169,6 +172,7 @@ export class Stickies {
           h('div', { dataset: { field: 'process_time' }, class: 'field' }, h('dt', {}, 'PT'), h('dd', { class: 'process-time' }, formatDuration(object.process_time))),
           h('div', { dataset: { field: 'wait_time' }, class: 'field' }, h('dt', {}, 'WT'), h('dd', { class: 'wait-time' }, formatDuration(object.wait_time))),
           h('div', { dataset: { field: 'pca' }, class: 'field' }, h('dt', {}, '%C&A'), h('dd', { class: 'pca' }, `${Math.round(object.pca)}%`))),
+        this.#measuredContent(object),
         editable ? h('button', {
           type: 'button', class: 'link-handle', title: 'Draw a link to the next activity (L)',
           'aria-label': `Link from ${object.title} to another activity`, dataset: { action: 'link' },
@@ -191,6 +195,27 @@ export class Stickies {
       h('div', { class: 'note-kind', 'aria-hidden': 'true' }, NOTE_KINDS[object.kind] || 'Note'),
       h('p', { class: 'field text', dataset: { field: 'text' } }, object.text),
     ];
+  }
+
+  /** The activity's measured row (null: no tracker state maps to it). */
+  #measured(activity) {
+    const measured = this.ctx.measured;
+    if (!measured) return null;
+    return measuredRow({ activity, measured: measured.of(activity.id), states: this.ctx.store.states(), window: measured.payload?.window });
+  }
+
+  /** Under the estimates: the measured figures in the same three columns, a figure more than
+   * 25% off its estimate marked with an arrow and a warm (worse) or cool (better) colour. The
+   * sticky's label says it in words, so the row itself is hidden from screen readers. */
+  #measuredContent(activity) {
+    const row = this.#measured(activity);
+    if (!row) return null;
+    if (row.empty) return h('p', { class: 'measured empty', title: row.title, 'aria-hidden': 'true' }, row.text);
+    return h('div', { class: 'measured', title: row.title, 'aria-hidden': 'true' },
+      h('span', { class: 'measured-label' }, 'measured'),
+      h('div', { class: 'measured-cells' }, ...row.cells.map((cell) => h('span', {
+        class: `measured-cell${cell.flag ? ` ${cell.flag}` : ''}`, dataset: { measured: cell.field },
+      }, cell.sign ? h('span', { class: 'sign' }, cell.sign) : null, cell.text))));
   }
 
   #wasteContent(waste, editable) {

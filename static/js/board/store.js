@@ -8,6 +8,7 @@ export const KINDS = {
   countermeasure: 'countermeasures',
   note: 'notes',
   vote: 'votes',
+  state: 'work_states', // the workshop's tracker states, each with its activity on this map
 };
 
 export class BoardStore extends EventTarget {
@@ -101,8 +102,13 @@ export class BoardStore extends EventTarget {
     }
   }
 
+  /** Tracker states in workflow order. */
+  states() {
+    return this.list('state').sort((a, b) => a.order - b.order || a.id - b.id);
+  }
+
   /** What the database does on delete: links go with their activities, a waste's dots and
-   * countermeasures with it, a waste forgets a deleted activity. */
+   * countermeasures with it, a waste and a tracker state forget a deleted activity. */
   #cascade(kind, id) {
     const drop = (dependent, test) => {
       for (const obj of this.list(dependent)) {
@@ -114,11 +120,12 @@ export class BoardStore extends EventTarget {
     };
     if (kind === 'activity') {
       drop('link', (link) => link.source === id || link.target === id);
-      for (const waste of this.list('waste')) {
-        if (waste.activity === id) {
-          const object = { ...waste, activity: null };
-          this.objects.waste.set(waste.id, object);
-          this.#emit('change', { kind: 'waste', id: waste.id, action: 'update', before: waste, object, cascade: true });
+      for (const dependent of ['waste', 'state']) {
+        for (const object of this.list(dependent)) {
+          if (object.activity !== id) continue;
+          const after = { ...object, activity: null };
+          this.objects[dependent].set(object.id, after);
+          this.#emit('change', { kind: dependent, id: object.id, action: 'update', before: object, object: after, cascade: true });
         }
       }
     } else if (kind === 'waste') {
