@@ -25,7 +25,12 @@ from streams.services.transfer import (
     spreadsheet_safe,
 )  # the map's CSV export defuses the same way
 from workitems.models import FlowState
-from workitems.selectors import import_list, work_history_facts, work_state_list
+from workitems.selectors import (
+    board_work_states,
+    import_list,
+    work_history_facts,
+    work_state_list,
+)
 from workshops.selectors import membership_get
 
 
@@ -236,8 +241,24 @@ def flow(request: HttpRequest, pk: int) -> HttpResponse:
     figures of the chosen window, their charts, the forecast, the state mapping (edited by
     facilitators) and the import form. `?partial=1` renders only the body, which the page's
     script swaps in when the flow changes. A window the query cannot give answers 400 with
-    the errors beside the picker and the default window's figures."""
+    the errors beside the picker and the default window's figures. The state mapping shows
+    each state's activity on one map of the workshop, `?map=<id>` or else the first."""
     context, invalid = _flow_context(request, pk)
+    streams = list(context["streams"])
+    state_map = next((s for s in streams if request.GET.get("map") == str(s.pk)), None)
+    state_map = state_map or (streams[0] if streams else None)
+    if state_map is not None:
+        activity_of = {
+            state["id"]: state["activity"]
+            for state in board_work_states(state_map, context["membership"])
+        }
+        for state in context["states"]:
+            state.map_activity = activity_of.get(state.pk)
+    context.update(
+        streams=streams,
+        state_map=state_map,
+        state_map_activities=list(state_map.activities.all()) if state_map else [],
+    )
     template = "metrics/_flow_body.html" if request.GET.get("partial") else "metrics/flow.html"
     return render(request, template, context, status=400 if invalid else 200)
 

@@ -147,7 +147,7 @@ const upload = form
   ? setupUpload({
     form,
     csrfToken,
-    detailUrl: (id) => page.dataset.importDetailUrl.replace(/\/0\/$/, `/${id}/`),
+    detailUrl: (id) => page.dataset.importDetailUrl.replace(/\/1\/$/, `/${id}/`),
     panel: document.getElementById('import-panel'),
     progress: document.getElementById('import-progress'),
     bar: document.getElementById('import-bar'),
@@ -167,6 +167,25 @@ if (page.dataset.canEdit === 'true') {
   });
   swapListeners.push(() => mapping.afterSwap());
 }
+
+// The map whose activities the state mapping shows: without a reload, and remembered in the
+// address (the body is fetched again with it) and in the window picker.
+page.addEventListener('submit', (event) => {
+  const form = event.target.closest('#map-picker');
+  if (!form) return;
+  event.preventDefault();
+  const map = form.querySelector('select[name=map]').value;
+  const params = new URLSearchParams(location.search);
+  params.set('map', map);
+  history.replaceState(null, '', `${location.pathname}?${params}${location.hash}`);
+  let hidden = document.querySelector('.window-picker input[name=map]');
+  if (!hidden) {
+    hidden = Object.assign(document.createElement('input'), { type: 'hidden', name: 'map' });
+    document.querySelector('.window-picker .window-fields')?.append(hidden);
+  }
+  hidden.value = map;
+  refresh();
+});
 
 window.addEventListener('online', () => refresh());
 connect();

@@ -161,13 +161,13 @@ def test_a_facilitator_uploads_a_history_reads_the_flow_and_remaps_a_state(
 
         # Review was guessed active; mapping it to waiting lowers efficiency at once.
         review = page.locator("#mapping-list li", has_text="Review")
-        expect(review.locator("select")).to_have_value("active")
-        review.locator("select").select_option("waiting")
+        expect(review.locator("select[data-flow-state]")).to_have_value("active")
+        review.locator("select[data-flow-state]").select_option("waiting")
         expect(page.locator("#mapping-status")).to_have_text("Saved: Review now counts as waiting.")
         expect(figure(page, "efficiency")).to_have_text("44%")
-        expect(page.locator("#mapping-list li", has_text="Review").locator("select")).to_have_value(
-            "waiting"
-        )
+        expect(
+            page.locator("#mapping-list li", has_text="Review").locator("select[data-flow-state]")
+        ).to_have_value("waiting")
         assert WorkState.objects.get(workshop=cast.workshop, name="Review").flow_state == "waiting"
 
         # Keyboard reordering: Move up on Review (the focus stays on the moved state).

@@ -1,8 +1,17 @@
 // The state-mapping editor of the Flow page (facilitators): pick a flow state per tracker
-// state, reorder by dragging or with the Move up / Move down buttons. Each change is one
-// PATCH of the workshop's states; the page then swaps in the freshly rendered body (the
-// socket's `flow.changed` frame asks for the same, for every other open page). The editor is
-// part of that body, so listeners are delegated to the page's container.
+// state, reorder by dragging or with the Move up / Move down buttons, and pick the activity
+// each state belongs to on the chosen map. Each change is one PATCH (of the workshop's states,
+// or of one state for its activity, which the map's board hears as a `state.update` op); the
+// page then swaps in the freshly rendered body (the socket's `flow.changed` frame asks for the
+// same, for every other open page). The editor is part of that body, so listeners are
+// delegated to the page's container.
+
+/** The PATCH body that puts a state on `activity` of a map, or takes it off that map. */
+export function activityPatch(activityValue, mapId) {
+  return activityValue === '' || activityValue === null || activityValue === undefined
+    ? { activity: null, stream: Number(mapId) }
+    : { activity: Number(activityValue) };
+}
 
 export function setupMapping({ container, url, csrfToken, refresh }) {
   let message = { text: '', css: '' };
@@ -44,7 +53,7 @@ export function setupMapping({ container, url, csrfToken, refresh }) {
     return `the server answered ${status}`;
   }
 
-  async function save(changes, done, focusKey) {
+  async function save(changes, done, focusKey, target = url) {
     if (saving) return;
     saving = true;
     // Keep the focus on the control that was used: the body is re-rendered after saving.
@@ -52,7 +61,7 @@ export function setupMapping({ container, url, csrfToken, refresh }) {
     setBusy(true);
     setStatus('Saving…');
     try {
-      const response = await fetch(url, {
+      const response = await fetch(target, {
         method: 'PATCH',
         credentials: 'same-origin',
         headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-CSRFToken': csrfToken },
@@ -97,6 +106,21 @@ export function setupMapping({ container, url, csrfToken, refresh }) {
   }
 
   container.addEventListener('change', (event) => {
+    const activitySelect = event.target.closest('#mapping-list select[data-state-activity]');
+    if (activitySelect) {
+      const row = activitySelect.closest('li[data-state-id]');
+      const list = activitySelect.closest('#mapping-list');
+      const chosen = activitySelect.value === '' ? null : activitySelect.selectedOptions[0]?.textContent.replace(/^\d+\.\s*/, '');
+      save(
+        activityPatch(activitySelect.value, list.dataset.mapId),
+        chosen
+          ? `${row.dataset.stateName} now counts on ${chosen} (${list.dataset.mapName}).`
+          : `${row.dataset.stateName} is no longer on ${list.dataset.mapName}.`,
+        activitySelect.dataset.focus,
+        row.dataset.stateUrl,
+      );
+      return;
+    }
     const select = event.target.closest('#mapping-list select[data-flow-state]');
     if (!select) return;
     const row = select.closest('li[data-state-id]');
