@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -10,17 +11,29 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import parsers, serializers
 from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
 
 from vsm_site import validation
+from vsm_site.bodies import body_limit, declared_length, read_bounded
 
 
 class JSONParser(parsers.JSONParser):
-    """DRF's strict JSON parser (no NaN or Infinity), also refusing text no database can
-    store: lone surrogates, which JSON's "\\ud800" escapes can spell."""
+    """DRF's strict JSON parser (no NaN or Infinity) on a bounded body: it reads at most the
+    view's `body_limit` + 1 bytes (413 beyond; vsm_site.bodies). It also refuses text no
+    database can store (lone surrogates, which JSON's "\\ud800" escapes can spell) and
+    nesting deeper than Python's parser goes (a 400, not a RecursionError)."""
 
     def parse(self, stream: Any, media_type: Any = None, parser_context: Any = None) -> Any:
-        data = super().parse(stream, media_type, parser_context)
+        context = parser_context or {}
+        request = context.get("request")
+        body = read_bounded(
+            stream,
+            body_limit(context.get("view")),
+            declared=declared_length(request.META) if request is not None else None,
+        )
+        try:
+            data = super().parse(io.BytesIO(body), media_type, parser_context)
+        except RecursionError:
+            raise ParseError("JSON parse error - nested too deeply.") from None
         try:
             json.dumps(data, ensure_ascii=False).encode("utf-8")
         except UnicodeEncodeError:
@@ -31,6 +44,9 @@ class JSONParser(parsers.JSONParser):
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's handler, plus: a Django ValidationError from a service becomes a 400 with one
     message list per field."""
+    # Imported here: rest_framework.views reads DEFAULT_PARSER_CLASSES, this module's parser.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             detail: Any = exc.message_dict

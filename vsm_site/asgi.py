@@ -12,11 +12,12 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from streams.auth import TokenOrSessionAuthMiddleware  # noqa: E402
 from streams.routing import websocket_urlpatterns as board_routes  # noqa: E402
+from vsm_site.bodies import BoundedBodies  # noqa: E402
 from workitems.routing import websocket_urlpatterns as flow_routes  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": BoundedBodies(django_asgi_app),
         "websocket": AllowedHostsOriginValidator(
             TokenOrSessionAuthMiddleware(URLRouter(board_routes + flow_routes))
         ),

@@ -5,13 +5,13 @@ the state mapping and the type rules. Facilitators write; every member reads; no
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import parsers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from vsm_site.bodies import RequestTooLarge, declared_length
 from workitems import selectors, services
 from workitems.api.serializers import (
     ImportRequestSerializer,
@@ -24,6 +24,11 @@ from workitems.selectors import import_data, work_state_data
 from workshops.selectors import facilitator_membership_get
 
 UPLOAD_SLACK = 64 * 1024  # multipart framing around the file
+
+
+def import_body_limit() -> int:
+    """The largest request body of an import: the largest file, and its multipart framing."""
+    return int(settings.VSM_IMPORT_MAX_BYTES) + UPLOAD_SLACK
 
 
 def _import_status(record: Any) -> int:
@@ -39,7 +44,8 @@ class WorkItemImportView(APIView):
     large file (follow `/api/work-item-imports/{id}/`); 400: nothing imported, the errors say
     why with their lines. Re-importing upserts items by their id in the tracker."""
 
-    parser_classes = [parsers.MultiPartParser]
+    parser_classes = [parsers.MultiPartParser]  # files stream to disk (upload handlers)
+    max_body_bytes = staticmethod(import_body_limit)  # vsm_site.bodies; others get less
 
     @extend_schema(
         request={"multipart/form-data": ImportRequestSerializer},
@@ -47,12 +53,9 @@ class WorkItemImportView(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         facilitator_membership_get(user=request.user, workshop_id=pk)
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-        if declared > settings.VSM_IMPORT_MAX_BYTES + UPLOAD_SLACK:
-            limit = settings.VSM_IMPORT_MAX_BYTES // (1024 * 1024)
-            raise ValidationError(
-                {"file": [f"The upload is larger than {limit} MiB. Export a shorter period."]}
-            )
+        declared = declared_length(request.META)
+        if declared is not None and declared > import_body_limit():
+            raise RequestTooLarge(import_body_limit())
         record = services.work_item_import_create(
             actor=request.user,
             workshop_id=pk,

@@ -33,6 +33,7 @@ class TokenView(APIView):
     authentication_classes: list[Any] = []
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "login"
+    max_body_bytes = 16 * 1024  # a username and a password (vsm_site.bodies)
 
     @extend_schema(request=TokenRequestSerializer, responses=TokenSerializer)
     def post(self, request: Request) -> Response:
