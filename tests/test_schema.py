@@ -1,7 +1,12 @@
-"""The OpenAPI 3 schema at /api/schema/ and the interactive docs at /api/docs/ (no CDN)."""
+"""The OpenAPI 3 schema at /api/schema/ and the interactive docs at /api/docs/ (no CDN).
+
+A client generated from the schema must work: every answer of the permission matrix, and the
+error answers (bad body, form body, too large, not signed in), has a status the schema
+documents for its operation and the shape documented for that status."""
 
 from __future__ import annotations
 
+import json
 import re
 import urllib.request
 from typing import Any
@@ -9,7 +14,12 @@ from typing import Any
 import pytest
 from django.contrib.staticfiles import finders
 from django.test import Client
+from django.urls import resolve
+from openapi_schema_validator import OAS30ReadValidator, OAS30WriteValidator
 from openapi_spec_validator import validate
+
+from streams.kinds import KINDS
+from tests.test_permissions import BODIES, MATRIX, ROLES, _call, _fill, _world
 
 pytestmark = pytest.mark.django_db
 
@@ -125,3 +135,250 @@ def test_docs_assets_are_served_over_http(docs, live_server):
 def test_docs_never_call_an_outside_validator():
     script = Client().get("/api/docs/", {"script": ""}).content.decode()
     assert '"validatorUrl": null' in script
+
+
+# A client generated from the schema works: shapes, errors and media types -------------------
+
+
+def _ref(content: dict[str, Any]) -> str:
+    schema = content["application/json"]["schema"]
+    if schema.get("type") == "array":
+        return "[" + schema["items"]["$ref"].rsplit("/", 1)[-1] + "]"
+    return schema["$ref"].rsplit("/", 1)[-1]
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_each_kind_path_documents_its_own_component(schema, kind):
+    name, plural = kind.title(), KINDS[kind].plural
+    one = schema["paths"][f"/api/{plural}/{{id}}/"]
+    assert _ref(one["get"]["responses"]["200"]["content"]) == name
+    if KINDS[kind].updatable:
+        assert _ref(one["patch"]["requestBody"]["content"]) == f"Patched{name}Request"
+        assert _ref(one["patch"]["responses"]["200"]["content"]) == name
+    if kind != "vote":
+        many = schema["paths"][f"/api/streams/{{id}}/{plural}/"]
+        assert _ref(many["get"]["responses"]["200"]["content"]) == f"[{name}]"
+        assert _ref(many["post"]["requestBody"]["content"]) == f"{name}Request"
+        assert _ref(many["post"]["responses"]["201"]["content"]) == name
+
+
+def test_the_backlog_is_a_list_and_the_ranking_an_object(schema):
+    streams = schema["paths"]
+    assert _ref(streams["/api/streams/{id}/backlog/"]["get"]["responses"]["200"]["content"]) == (
+        "[BacklogStep]"
+    )
+    ranking = streams["/api/streams/{id}/ranking/"]["get"]["responses"]["200"]["content"]
+    assert _ref(ranking) == "WasteRanking"
+
+
+def _operations(schema: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (path, method, operation)
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        if method in METHODS
+    ]
+
+
+def test_every_operation_documents_the_errors_it_can_answer(schema):
+    error = {"$ref": "#/components/schemas/Error"}
+    assert schema["components"]["schemas"]["Error"]["properties"] == {"detail": {"type": "string"}}
+    for path, method, operation in _operations(schema):
+        responses = operation["responses"]
+        expected = {"429"}
+        if {} not in operation.get("security", [{}]):
+            expected |= {"401", "403"}
+        if "{" in path:
+            expected.add("404")
+        if "requestBody" in operation:
+            expected |= {"400", "413", "415"}
+        assert expected <= set(responses), (method, path, sorted(responses))
+        for status in expected - {"400"}:
+            assert responses[status]["content"]["application/json"]["schema"] == error
+        assert "409" not in responses  # nothing answers 409: edits apply per field, in order
+
+
+def test_every_reference_in_the_schema_resolves(schema):
+    text = json.dumps(schema)
+    for name in set(re.findall(r'"#/components/schemas/([^"]+)"', text)):
+        assert name in schema["components"]["schemas"], name
+
+
+def test_only_json_bodies_are_advertised_but_for_the_work_item_upload(schema):
+    for path, method, operation in _operations(schema):
+        media = set(operation.get("requestBody", {}).get("content", {}))
+        if path == "/api/workshops/{id}/work-items/import/":
+            assert media == {"multipart/form-data"}
+        else:
+            assert media <= {"application/json"}, (method, path, media)
+
+
+def _operation_for(schema: dict[str, Any], url: str, method: str) -> tuple[str, dict[str, Any]]:
+    """The schema's path template and operation that `url` and `method` call."""
+    return _template_for(url), schema["paths"][_template_for(url)][method.lower()]
+
+
+def _template_for(url: str) -> str:
+    route = resolve(url.split("?")[0]).route
+    template = "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: f"{{{m[1]}}}", route)
+    return template.replace("{pk}", "{id}")
+
+
+def _nullable_refs(node: Any) -> Any:
+    """drf-spectacular writes a nullable nested object as `{"allOf": [<ref>], "nullable":
+    true}`, which generators read as nullable; strict OpenAPI 3.0 validators ignore
+    `nullable` without a `type`. Spelled out here as "the object, or null"."""
+    if isinstance(node, list):
+        return [_nullable_refs(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: _nullable_refs(value) for key, value in node.items()}
+    if "allOf" in node and node.get("nullable") and "type" not in node:
+        return {"anyOf": [{"allOf": node["allOf"]}, {"enum": [None], "nullable": True}]}
+    return node
+
+
+def _documented(schema: dict[str, Any], validator: Any, subschema: dict[str, Any], body: Any):
+    document = _nullable_refs({**subschema, "components": schema["components"]})
+    validator(document).validate(body)
+
+
+def check_against_schema(schema: dict[str, Any], method: str, url: str, response: Any,
+                         request_body: Any = None) -> None:  # fmt: skip
+    """The answer's status is documented for the operation, and a JSON answer has the shape
+    documented for that status (and a successful request's body had its documented one)."""
+    template, operation = _operation_for(schema, url, method)
+    status = str(response.status_code)
+    assert status in operation["responses"], (method, template, status, response.content[:300])
+    content = operation["responses"][status].get("content")
+    if response.status_code == 204 or not content:
+        assert not response.content
+        return
+    media = response["Content-Type"].split(";")[0]
+    assert media in content, (method, template, status, media)
+    if media == "application/json":
+        _documented(schema, OAS30ReadValidator, content[media]["schema"], response.json())
+    if response.status_code < 300 and request_body is not None:
+        requested = operation["requestBody"]["content"]["application/json"]["schema"]
+        _documented(schema, OAS30WriteValidator, requested, request_body)
+
+
+@pytest.fixture
+def cast_world(cast: Any) -> dict[str, Any]:
+    return _world(cast.workshop, cast.stream, cast.membership("participant"))
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "role"),
+    [
+        pytest.param(method, path, role, id=f"{method} {path} {role}")
+        for method, path, *expected in MATRIX
+        for role in ROLES
+    ],
+)
+def test_every_answer_of_the_permission_matrix_is_documented(
+    schema, cast, cast_world, client_for, method, path, role
+):
+    user = None if role == "anonymous" else cast.user(role)
+    response = _call(client_for(user), method, path, cast_world)
+    if method.lower() not in schema["paths"][_template_for("/api/" + _fill(path, cast_world))]:
+        assert response.status_code in (401, 405)  # not offered: no client calls it
+        return
+    body = BODIES.get((method, path))
+    check_against_schema(
+        schema, method, "/api/" + _fill(path, cast_world), response,
+        _fill(body, cast_world) if body is not None and "import" not in path else None,
+    )  # fmt: skip
+
+
+WRITES = [
+    pytest.param(method, path, id=f"{method} {path}")
+    for method, path, facilitator, *_ in MATRIX
+    if method in ("POST", "PATCH", "PUT") and "work-items/import" not in path and facilitator != 405
+]
+
+
+@pytest.mark.parametrize(("method", "path"), WRITES)
+def test_a_bad_body_is_a_documented_400(schema, cast, cast_world, client_for, method, path):
+    url = "/api/" + _fill(path, cast_world)
+    response = getattr(client_for(cast.facilitator), method.lower())(
+        url, [1] if path.endswith("/work-states/") else {"no_such_field": 1}, format="json"
+    )
+    if response.status_code >= 400:  # some writes take no body, and ignore one
+        assert response.status_code == 400, response.content[:300]
+    check_against_schema(schema, method, url, response)
+
+
+@pytest.mark.parametrize(("method", "path"), WRITES)
+def test_a_form_body_is_a_documented_415(schema, cast, cast_world, client_for, method, path):
+    url = "/api/" + _fill(path, cast_world)
+    response = getattr(client_for(cast.facilitator), method.lower())(
+        url, "title=x", content_type="application/x-www-form-urlencoded"
+    )
+    if "{workshop}/import" in path or path.endswith("/clone/") or "{" not in path:
+        assert response.status_code == 415
+    assert response.status_code in (415, 200, 201, 400), response.content[:300]
+    check_against_schema(schema, method, url, response)
+
+
+def test_a_body_over_the_limit_is_a_documented_413(schema, cast, client_for):
+    url = f"/api/streams/{cast.stream.pk}/notes/"
+    body = json.dumps({"text": "x" * (3 * 1024 * 1024)})
+    response = client_for(cast.participant).generic(
+        "POST", url, body, content_type="application/json"
+    )
+    assert response.status_code == 413
+    check_against_schema(schema, "POST", url, response)
+
+
+def test_not_signed_in_is_a_401_asking_for_a_token(schema, cast, client_for):
+    url = f"/api/streams/{cast.stream.pk}/"
+    response = client_for(None).get(url)
+    assert response.status_code == 401 and response["WWW-Authenticate"] == "Token"
+    check_against_schema(schema, "GET", url, response)
+
+
+# The loose cases: refused, or documented ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("streams/{stream}/notes/", {"text": "T", "kind": "idea", "color": None}, "color"),
+        ("streams/{stream}/activities/", {"title": "T", "team": None}, "team"),
+        ("streams/{stream}/countermeasures/", {"waste": "{waste}", "owner": None}, "owner"),
+    ],
+)
+def test_null_for_a_string_is_a_400(cast, cast_world, client_for, path, body, field):
+    response = client_for(cast.participant).post(
+        "/api/" + _fill(path, cast_world), _fill(body, cast_world), format="json"
+    )
+    assert response.status_code == 400 and response.json()[field] in (
+        ["Must be a string."],
+        ["Must be a colour like #fde68a."],
+    )
+
+
+def test_a_stream_does_not_move_to_another_workshop_in_a_patch(schema, cast, client_for):
+    from tests.factories import MembershipFactory
+
+    elsewhere = MembershipFactory(user=cast.facilitator, role="facilitator").workshop
+    url = f"/api/streams/{cast.stream.pk}/"
+    client = client_for(cast.facilitator)
+    moved = client.patch(url, {"workshop": elsewhere.pk, "name": "Moved"}, format="json")
+    assert moved.status_code == 400 and "workshop" in moved.json()
+    echoed = client.patch(url, {"workshop": cast.workshop.pk, "name": "Same"}, format="json")
+    assert echoed.status_code == 200 and echoed.json()["workshop"] == cast.workshop.pk
+    request = schema["paths"]["/api/streams/{id}/"]["patch"]["requestBody"]["content"]
+    component = _ref(request)
+    assert "workshop" not in schema["components"]["schemas"][component]["properties"]
+
+
+def test_an_empty_clone_name_is_named_after_the_source_as_documented(schema, cast, client_for):
+    response = client_for(cast.facilitator).post(
+        f"/api/streams/{cast.stream.pk}/clone/", {"name": ""}, format="json"
+    )
+    assert response.status_code == 201
+    assert response.json()["name"] == f"{cast.stream.name} (future)"
+    name = schema["components"]["schemas"]["StreamCloneRequest"]["properties"]["name"]
+    assert "empty" in name["description"].lower()

@@ -35,10 +35,10 @@ class Text(Field):
     blank: bool = True
 
     def clean(self, value: Any) -> str:
-        if value is None:
-            value = ""
+        if value is None and not self.blank:
+            value = ""  # "Must not be blank." below says more than "Must be a string."
         if not isinstance(value, str):
-            raise FieldError("Must be a string.")
+            raise FieldError("Must be a string.")  # null too: an empty text is ""
         if len(value) > self.max_length:
             raise FieldError(f"Must be at most {self.max_length} characters.")
         if "\x00" in value:

@@ -20,21 +20,65 @@ KIND_SERIALIZERS = {
     for name, kind in KINDS.items()
 }
 
-StreamSerializer = spec_serializer(
-    "ValueStream",
-    STREAM_SPEC,
-    {
-        "id": serializers.IntegerField(read_only=True),
-        "seq": serializers.IntegerField(read_only=True),
-        "board_url": serializers.CharField(read_only=True),
-        "summary_url": serializers.CharField(read_only=True),
-    },
+STREAM_OUTPUT = {
+    "id": serializers.IntegerField(read_only=True),
+    "seq": serializers.IntegerField(read_only=True),
+    "board_url": serializers.CharField(read_only=True),
+    "summary_url": serializers.CharField(read_only=True),
+}
+StreamSerializer = spec_serializer("ValueStream", STREAM_SPEC, STREAM_OUTPUT)
+# A stream stays in its workshop: PATCH takes no `workshop` (one equal to the stream's own, as
+# a client echoing the whole object sends, is accepted; another is a 400).
+StreamUpdateSerializer = spec_serializer(
+    "ValueStreamUpdate", {name: rule for name, rule in STREAM_SPEC.items() if name != "workshop"}
 )
 
 
 class StreamCloneSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200, required=False)
+    name = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text="Missing or empty: the source's name with the state, e.g. 'Release (future)'.",
+    )
     state = serializers.ChoiceField(choices=["current", "future"], default="future")
+
+
+BacklogStepSerializer = spec_serializer(
+    "BacklogStep",
+    KINDS["countermeasure"].spec,
+    {
+        **_read_only(KINDS["countermeasure"]),
+        "waste_text": serializers.CharField(read_only=True),
+        "size": serializers.IntegerField(
+            read_only=True, help_text="effort + difficulty, plus 2 for a broad change"
+        ),
+        "waste_votes": serializers.IntegerField(
+            read_only=True, allow_null=True, help_text="Its waste's dots; null until revealed."
+        ),
+        "rank": serializers.IntegerField(read_only=True, help_text="1 is the first baby step."),
+    },
+)
+
+
+class RankedWasteSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+    category = serializers.CharField()
+    votes = serializers.IntegerField()
+
+
+class WasteRankingSerializer(serializers.Serializer):
+    revealed = serializers.BooleanField()
+    cast = serializers.IntegerField(help_text="Dots cast in all.")
+    ranking = RankedWasteSerializer(
+        many=True, allow_null=True, help_text="Most dots first; null until revealed."
+    )
+    award = serializers.ListField(
+        child=serializers.IntegerField(),
+        allow_null=True,
+        help_text="The 'most annoying waste': the ids tied at the top; null until revealed.",
+    )
 
 
 SnapshotSerializer = type(

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from streams import extensions
+from streams.api.serializers import StreamSerializer
 from streams.board_svg import board_svg
 from streams.kinds import stream_data
 from streams.selectors import stream_get
@@ -74,7 +75,7 @@ class StreamExportSvgView(APIView):
 class WorkshopImportView(APIView):
     """Create a stream in the workshop from a JSON export (facilitators)."""
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: StreamSerializer})
     def post(self, request: Request, pk: int) -> Response:
         stream = stream_import(actor=request.user, workshop_id=pk, document=request.data)
         return Response(stream_data(stream), status=status.HTTP_201_CREATED)

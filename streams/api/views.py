@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,6 +17,7 @@ from streams.api.serializers import (
     SnapshotSerializer,
     StreamCloneSerializer,
     StreamSerializer,
+    StreamUpdateSerializer,
 )
 from streams.kinds import KINDS, Kind, stream_data
 from vsm_site.ids import row_id
@@ -28,7 +29,11 @@ def _object_or_404(kind: Kind, request: Request, pk: int) -> Any:
 
 class StreamListView(APIView):
     @extend_schema(
-        parameters=[OpenApiParameter("workshop", int, description="Only this workshop's")],
+        parameters=[
+            OpenApiParameter(
+                "workshop", int, description="Only this workshop's (an id: 1 .. 2^63 - 1)"
+            )
+        ],
         responses=StreamSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
@@ -51,7 +56,7 @@ class StreamDetailView(APIView):
         stream, _ = selectors.stream_get(user=request.user, stream_id=pk)
         return Response(stream_data(stream))
 
-    @extend_schema(request=StreamSerializer, responses=StreamSerializer)
+    @extend_schema(request=StreamUpdateSerializer, responses=StreamSerializer)
     def patch(self, request: Request, pk: int) -> Response:
         selectors.stream_get(user=request.user, stream_id=pk)
         stream = services.stream_update(actor=request.user, stream_id=pk, data=request.data)
@@ -139,20 +144,30 @@ class WasteVoteView(APIView):
         return Response(op.data, status=status.HTTP_201_CREATED)
 
 
+# One view class per kind, each with its own schema. extend_schema_view gives each class its
+# own copy of the inherited methods to annotate; decorating the shared base-class methods
+# would document every kind as the last one decorated.
+
+
 def collection_view(kind: Kind) -> type[BoardCollectionView]:
     serializer = KIND_SERIALIZERS[kind.name]
     view = type(f"{kind.name.title()}CollectionView", (BoardCollectionView,), {"kind": kind})
-    view.get = extend_schema(responses=serializer(many=True))(view.get)  # type: ignore[method-assign]
-    view.post = extend_schema(request=serializer, responses={201: serializer})(view.post)  # type: ignore[method-assign]
-    return view
+    return extend_schema_view(
+        get=extend_schema(responses=serializer(many=True)),
+        post=extend_schema(request=serializer, responses={201: serializer}),
+    )(view)
 
 
 def object_view(kind: Kind) -> type[BoardObjectView]:
     serializer = KIND_SERIALIZERS[kind.name]
-    view = type(f"{kind.name.title()}ObjectView", (BoardObjectView,), {"kind": kind})
-    view.get = extend_schema(responses=serializer)(view.get)  # type: ignore[method-assign]
-    view.patch = extend_schema(request=serializer, responses=serializer)(view.patch)  # type: ignore[method-assign]
-    view.delete = extend_schema(responses={204: None})(view.delete)  # type: ignore[method-assign]
+    attributes: dict[str, Any] = {"kind": kind}
     if not kind.updatable:
-        view.http_method_names = ["get", "delete", "head", "options"]
-    return view
+        attributes["http_method_names"] = ["get", "delete", "head", "options"]
+    view = type(f"{kind.name.title()}ObjectView", (BoardObjectView,), attributes)
+    methods = {
+        "get": extend_schema(responses=serializer),
+        "delete": extend_schema(responses={204: None}),
+    }
+    if kind.updatable:
+        methods["patch"] = extend_schema(request=serializer, responses=serializer)
+    return extend_schema_view(**methods)(view)

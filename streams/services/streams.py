@@ -55,9 +55,14 @@ def stream_create(*, actor: AbstractBaseUser, data: Any) -> ValueStream:
 def stream_update(
     *, actor: AbstractBaseUser, stream_id: int, data: Any, client_id: str = ""
 ) -> ValueStream:
-    """A facilitator renames, locks or reveals votes; emits `stream.update` on the board."""
+    """A facilitator renames, locks or reveals votes; emits `stream.update` on the board. A
+    stream stays in its workshop: `workshop` may only repeat the stream's own (a client may
+    echo the whole object back)."""
     seq, workshop_id, _ = stream_lock_next_seq(stream_id)
     facilitator_membership_get(user=actor, workshop_id=workshop_id)
+    named = data.get("workshop", workshop_id) if isinstance(data, dict) else workshop_id
+    if type(named) is not int or named != workshop_id:
+        raise ValidationError({"workshop": ["A value stream cannot move to another workshop."]})
     fields = clean_payload(
         STREAM_SPEC, data, partial=True, read_only=(*STREAM_READ_ONLY, "workshop")
     )

@@ -644,8 +644,10 @@ def test_api_refuses_an_invalid_stream_change_and_logs_nothing(cast, client_for,
 
 def test_a_workshop_is_never_moved_by_a_stream_change(cast, client_for):
     other = StreamFactory().workshop
+    name = cast.stream.name
     response = client_for(cast.facilitator).patch(
         f"/api/streams/{cast.stream.pk}/", {"workshop": other.pk, "name": "n"}, format="json"
     )
     cast.stream.refresh_from_db()
-    assert response.status_code == 200 and cast.stream.workshop == cast.workshop
+    assert response.status_code == 400 and list(response.json()) == ["workshop"]
+    assert (cast.stream.workshop, cast.stream.name) == (cast.workshop, name)  # nothing changed

@@ -5,7 +5,7 @@ the state mapping and the type rules. Facilitators write; every member reads; no
 from typing import Any
 
 from django.conf import settings
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import parsers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -49,7 +49,21 @@ class WorkItemImportView(APIView):
 
     @extend_schema(
         request={"multipart/form-data": ImportRequestSerializer},
-        responses={201: WorkItemImportSerializer, 202: WorkItemImportSerializer},
+        responses={
+            201: WorkItemImportSerializer,
+            202: WorkItemImportSerializer,
+            # The failed import's record (its `errors` say why, by line), or an Error when no
+            # import was made (no file, an empty one, a file over the limit, a bad format).
+            400: OpenApiResponse(
+                {
+                    "oneOf": [
+                        {"$ref": "#/components/schemas/WorkItemImport"},
+                        {"$ref": "#/components/schemas/Error"},
+                    ]
+                },
+                description="Nothing was imported: the failed import, or an Error.",
+            ),
+        },
     )
     def post(self, request: Request, pk: int) -> Response:
         facilitator_membership_get(user=request.user, workshop_id=pk)
