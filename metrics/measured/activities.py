@@ -184,8 +184,10 @@ def map_against_measured(
 ) -> dict[str, Any]:
     """A map's estimates beside the measured flow of the items done in start..end as of
     `as_of`: per activity, the medians and 85th percentiles of the items' time in its states
-    and its %C&A; the map's lead time on measured figures; the median flow time; how much of
-    the items' time the mapped states cover. JSON-ready, no NaN (null for no data).
+    (process time only where an `active` state maps to it, wait time only where a `waiting`
+    one does; null otherwise) and its %C&A; the map's lead time on measured figures, estimates
+    where a figure is not measured; the median flow time; how much of the items' time the
+    mapped states cover. JSON-ready, no NaN (null for no data).
 
     `state_activity` maps indexes into `history.states` to activity ids; only `waiting` and
     `active` states' mappings count. Times are seconds of working time, like the estimates:
@@ -207,6 +209,13 @@ def map_against_measured(
     activity_of_state = _activity_of_state(history, state_activity, index_of)
     has_states = np.zeros(activity_count, dtype=bool)
     has_states[activity_of_state[activity_of_state >= 0]] = True
+    # A figure is measured only where a state of its kind maps to the activity: an activity
+    # with only active states has no measured wait time (null, not 0).
+    has_kind = {kind: np.zeros(activity_count, dtype=bool) for kind in (ACTIVE, WAITING)}
+    for state_index, activity_index in enumerate(activity_of_state):
+        flow_state = history.states[state_index].flow_state
+        if activity_index >= 0 and flow_state in ("active", "waiting"):
+            has_kind[ACTIVE if flow_state == "active" else WAITING][activity_index] = True
     orders = np.array([activity.order for activity in ordered], dtype=np.int64)
     activity_rank = np.searchsorted(np.unique(orders), orders) + 1  # equal orders, equal rank
 
@@ -265,14 +274,22 @@ def map_against_measured(
             process, process_p85 = _median_and_p85(pair_process[pairs] * factor)
             wait, wait_p85 = _median_and_p85(pair_wait[pairs] * factor)
             leavers = int(left_forward[index])
-            measured |= {
-                "process_time": process,
-                "wait_time": wait,
-                "process_time_p85": process_p85,
-                "wait_time_p85": wait_p85,
-                "pca": 100 * int(never_reworked[index]) / leavers if leavers else None,
-            }
-            measured_facts.append(_plain(facts, process_time=process, wait_time=wait))
+            if has_kind[ACTIVE][index]:
+                measured |= {"process_time": process, "process_time_p85": process_p85}
+            if has_kind[WAITING][index]:
+                measured |= {"wait_time": wait, "wait_time_p85": wait_p85}
+            measured["pca"] = 100 * int(never_reworked[index]) / leavers if leavers else None
+            measured_facts.append(
+                _plain(
+                    facts,
+                    process_time=facts.process_time
+                    if measured["process_time"] is None
+                    else measured["process_time"],
+                    wait_time=facts.wait_time
+                    if measured["wait_time"] is None
+                    else measured["wait_time"],
+                )
+            )
         else:
             estimated_activities += 1
             measured_facts.append(_plain(facts))
@@ -293,7 +310,7 @@ def map_against_measured(
         (
             (-abs(row["measured"]["wait_time"] - row["estimate"]["wait_time"]), position)
             for position, row in enumerate(rows)
-            if row["measured"] is not None and row["measured"]["items"]
+            if row["measured"] is not None and row["measured"]["wait_time"] is not None
         ),
     )
     return {

@@ -198,7 +198,8 @@ def test_an_item_that_skips_an_activity_is_not_counted_in_its_items():
         1 * DAY,
         1 * DAY,
     )
-    assert (docs["items"], docs["process_time"], docs["wait_time"]) == (1, 2 * DAY, 0.0)
+    # Docs has only an active state: its wait time is not measured.
+    assert (docs["items"], docs["process_time"], docs["wait_time"]) == (1, 2 * DAY, None)
     assert measured(payload, TEST)["items"] == 2
 
 
@@ -441,10 +442,11 @@ def test_the_measured_lead_time_takes_the_longer_branch_on_measured_figures():
 
     payload = compare(history(long_docs, straight()))
 
-    # Analysis 1 + 1, Docs 10 (Development only 1 + 1), Test 1, Release estimated 1.
+    # Analysis 1 + 1, Docs 10 + its estimated wait 0 (Development only 1 + 1), Test 1 + its
+    # estimated wait 2 (neither has a waiting state), Release estimated 1.
     assert payload["lead_time"] == {
         "estimate": ESTIMATED_LEAD_TIME,
-        "measured": 14 * DAY,
+        "measured": 16 * DAY,
         "estimated_activities": 1,
     }
 
@@ -461,10 +463,32 @@ def test_activities_without_measured_figures_keep_their_estimates_and_are_counte
         "wait_time_p85": None,
         "pca": None,
     }
-    # Analysis 2, Development 2 (Docs estimated 1), Test 1, Release estimated 1.
+    # Analysis 2, Development 2 (Docs estimated 1), Test 1 + its estimated wait 2, Release
+    # estimated 1. Test is measured in part, so not counted among the estimated activities.
     assert payload["lead_time"] == {
         "estimate": ESTIMATED_LEAD_TIME,
-        "measured": 6 * DAY,
+        "measured": 8 * DAY,
+        "estimated_activities": 2,
+    }
+
+
+def test_only_active_states_mean_no_measured_wait_time_and_the_lead_time_keeps_its_estimated_wait():
+    # Testing is Test's only state, and active: the tracker cannot see Test's wait (estimated
+    # 2 days), so it is not measured as 0 and the measured lead time keeps the estimate.
+    payload = compare(history(straight(), straight(first_day=2)))
+
+    assert measured(payload, TEST) == {
+        "items": 2,
+        "process_time": 1 * DAY,
+        "wait_time": None,
+        "process_time_p85": 1 * DAY,
+        "wait_time_p85": None,
+        "pca": 100.0,
+    }
+    # Analysis 1 + 1, Development 1 + 1, Test 1 + 2 estimated (not 1 + 0), Release estimated 1.
+    assert payload["lead_time"] == {
+        "estimate": ESTIMATED_LEAD_TIME,
+        "measured": 8 * DAY,
         "estimated_activities": 2,
     }
 
@@ -507,7 +531,7 @@ def test_unmapped_states_are_largest_first_and_mapped_share_is_what_remains():
     }
 
 
-def test_surprises_are_activities_with_measured_figures_by_the_gap_in_wait_time():
+def test_surprises_are_activities_with_a_measured_wait_time_by_its_gap_to_the_estimate():
     work = history(
         [
             (READY, at(1)),
@@ -521,8 +545,10 @@ def test_surprises_are_activities_with_measured_figures_by_the_gap_in_wait_time(
 
     payload = compare(work)
 
-    # Wait measured - estimated: Analysis 4 - 1, Development 0 - 1, Test 0 - 2.
-    assert payload["surprises"] == [ANALYSIS, TEST, DEVELOPMENT]
+    # Wait measured - estimated: Analysis 4 - 1, Development 0 - 1 (To Dev left at once).
+    # Test has no waiting state, so no measured wait to hold against its estimate of 2; Docs
+    # and Release have no measured figures.
+    assert payload["surprises"] == [ANALYSIS, DEVELOPMENT]
 
 
 def test_activities_are_listed_by_step_then_id_with_their_estimates():
@@ -582,6 +608,8 @@ def test_mappings_of_states_that_are_not_waiting_or_active_are_disregarded():
 
     assert payload == compare(work)
     assert measured(payload, RELEASE) is None
+    # Parked (ignore) on Test is no waiting state: Test's wait time stays unmeasured.
+    assert measured(payload, TEST)["wait_time"] is None
 
 
 def test_items_done_and_the_flow_time_median_are_measured_flows():
