@@ -166,7 +166,8 @@ def stream_measured_apply(
 ) -> ValueStream:
     """A facilitator's data-driven current state: a new current-state map `based_on` this one,
     whose activities take their measured median process and wait times and measured %C&A
-    (where they have them) from the items done in the window; the rest keep the estimates.
+    from the items done in the window, each where it was measured; the rest keep the
+    estimates.
     The summary then compares estimate and reality like any two mappings. ValidationError
     when no activity has measured figures."""
     stream, membership = stream_get(user=actor, stream_id=stream_id)
@@ -175,15 +176,14 @@ def stream_measured_apply(
     figures = map_measured(stream, start=start, end=end, as_of=as_of)
     changes: dict[int, dict[str, Any]] = {}
     for activity in figures["activities"]:
-        measured = activity["measured"]
-        if not measured or measured["process_time"] is None:
-            continue
-        changes[activity["id"]] = {
-            "process_time": measured["process_time"],
-            "wait_time": measured["wait_time"],
+        measured = activity["measured"] or {}
+        fields = {
+            name: measured[name]
+            for name in ("process_time", "wait_time", "pca")
+            if measured.get(name) is not None
         }
-        if measured["pca"] is not None:
-            changes[activity["id"]]["pca"] = measured["pca"]
+        if fields:
+            changes[activity["id"]] = fields
     if not changes:
         raise ValidationError(
             {

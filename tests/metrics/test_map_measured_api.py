@@ -79,7 +79,10 @@ def test_a_viewer_sees_each_activity_estimated_and_measured(mapped: Any, client_
     assert test["measured"]["process_time"] == pytest.approx(2 * CALENDAR_DAY)
     assert test["measured"]["pca"] == pytest.approx(100)
     assert body["lead_time"]["estimate"] == pytest.approx(40 * HOUR)
-    assert body["lead_time"]["measured"] == pytest.approx(4 * CALENDAR_DAY)
+    # Test has no waiting state: its measured wait is unknown (null) and the lead time keeps
+    # its estimated 8h there.
+    assert test["measured"]["wait_time"] is None
+    assert body["lead_time"]["measured"] == pytest.approx(4 * CALENDAR_DAY + 8 * HOUR)
     assert body["lead_time"]["estimated_activities"] == 0
     assert body["flow_time_median"] == pytest.approx(5 * CALENDAR_DAY)  # flow times 4, 6, 5
     # Active and waiting time: A 4 days, B 6, C 5; C's day in Blocked is on no activity.
@@ -115,6 +118,7 @@ def test_apply_makes_a_data_driven_current_state(mapped: Any, client_for: Any) -
         pytest.approx(2 * CALENDAR_DAY),
         pytest.approx(0),
     )
+    assert test.wait_time == 8 * HOUR  # not measured: the estimate stays
     assert dev.pca == pytest.approx(100 * 2 / 3)
     assert test.pca == pytest.approx(100)
     assert clone.links.count() == 1
@@ -154,8 +158,10 @@ def test_a_daily_snapshot_records_the_measured_flow_beside_the_estimate(mapped: 
     measured = measured_summary(mapped.stream, as_of=as_of)
 
     assert measured is not None
-    assert measured["lead_time"] == pytest.approx(4 * CALENDAR_DAY)
-    assert measured["flow_efficiency"] == pytest.approx(1.0)  # no measured waits on the path
+    assert measured["lead_time"] == pytest.approx(4 * CALENDAR_DAY + 8 * HOUR)
+    # Dev waited 0 (median); Test's wait is its estimate: 8h of the lead time is waiting.
+    lead = 4 * CALENDAR_DAY + 8 * HOUR
+    assert measured["flow_efficiency"] == pytest.approx(4 * CALENDAR_DAY / lead)
     assert measured["rolled_pca"] == pytest.approx(100 * 2 / 3)
     assert measured["items_done"] == 3
     snapshot = snapshot_take(stream_id=mapped.stream.pk)
