@@ -141,15 +141,13 @@ def measured_summary(stream: ValueStream, *, as_of: datetime) -> dict[str, Any] 
     activities, links, _ = stream_facts(stream)
     facts = []
     for activity in activities:
-        found = measured.get(activity.id)
-        if found and found["process_time"] is not None:
-            activity = replace(
-                activity,
-                process_time=found["process_time"],
-                wait_time=found["wait_time"],
-                pca=activity.pca if found["pca"] is None else found["pca"],
-            )
-        facts.append(replace(activity, lead_time_min=None, lead_time_max=None))
+        found = measured.get(activity.id) or {}
+        changes = {  # a figure the history does not give (null) keeps its estimate
+            name: found[name]
+            for name in ("process_time", "wait_time", "pca")
+            if found.get(name) is not None
+        }
+        facts.append(replace(activity, lead_time_min=None, lead_time_max=None, **changes))
     flow = flow_summary(facts, links)  # no three-point estimates here: no forecast
     return {
         **{name: flow[name] for name in ("lead_time", "process_time", "wait_time")},
