@@ -15,4 +15,5 @@ RUN pip install --no-cache-dir -e .
 COPY . .
 RUN DJANGO_SECRET_KEY=build python manage.py collectstatic --noinput
 EXPOSE 8000
-CMD ["uvicorn", "vsm_site.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--ws", "websockets-sansio", "--ws-max-size", "1048576"]
+# Forwarded headers are believed only from VSM_TRUSTED_PROXIES (none unless set; README).
+CMD ["sh", "-c", "exec uvicorn vsm_site.asgi:application --host 0.0.0.0 --port 8000 --ws websockets-sansio --ws-max-size 1048576 --forwarded-allow-ips \"$VSM_TRUSTED_PROXIES\""]

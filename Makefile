@@ -10,6 +10,9 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 # The websocket implementation measured cheapest per delivered frame (BENCHMARKS.md), and the
 # hard frame limit the board socket documents (docs/realtime.md).
 UVICORN_WS := --ws websockets-sansio --ws-max-size 1048576
+# Forwarded headers are believed only from these reverse proxies (none unless set; README).
+VSM_TRUSTED_PROXIES ?=
+UVICORN_PROXY := --forwarded-allow-ips "$(VSM_TRUSTED_PROXIES)"
 
 .PHONY: install run run-full worker beat test lint format bench clean
 
@@ -26,7 +29,7 @@ run: install
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py load_demo
 	@echo "Serving on http://127.0.0.1:$(PORT)  (sign in as facilitator / demo-workshop)"
-	$(VENV)/bin/uvicorn vsm_site.asgi:application --host 127.0.0.1 --port $(PORT) --lifespan off $(UVICORN_WS)
+	$(VENV)/bin/uvicorn vsm_site.asgi:application --host 127.0.0.1 --port $(PORT) --lifespan off $(UVICORN_WS) $(UVICORN_PROXY)
 
 # The full stack on local services: PostgreSQL, Redis, the ASGI server, a worker and beat.
 run-full: install
@@ -36,7 +39,7 @@ run-full: install
 	$(VENV)/bin/celery -A vsm_site worker --loglevel=INFO --concurrency=2 & \
 	$(VENV)/bin/celery -A vsm_site beat --loglevel=INFO & \
 	trap 'kill 0' INT TERM EXIT; \
-	$(VENV)/bin/uvicorn vsm_site.asgi:application --host 127.0.0.1 --port $(PORT) --workers 2 $(UVICORN_WS)
+	$(VENV)/bin/uvicorn vsm_site.asgi:application --host 127.0.0.1 --port $(PORT) --workers 2 $(UVICORN_WS) $(UVICORN_PROXY)
 
 # The browser modules' pure parts under node's test runner, then the whole pytest suite.
 test: install

@@ -133,7 +133,16 @@ def served(tmp_path: Path) -> Iterator[tuple[Browser, dict[str, Any]]]:
     port = _free_port()
     log = (tmp_path / "uvicorn.log").open("w")
     server = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "uvicorn", "vsm_site.asgi:application", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "vsm_site.asgi:application",
+            "--port",
+            str(port),
+            "--forwarded-allow-ips",
+            "",
+        ],  # as `make run`: no proxy is trusted
         env=env,
         cwd=tmp_path,
         stdout=log,

@@ -114,9 +114,12 @@ def server_env(database_url: str, env: dict[str, str] | None = None) -> dict[str
 
 
 def spawn_asgi_server(*, database_url: str, env: dict[str, str] | None = None) -> AsgiServer:
-    """Starts uvicorn on a free port without waiting for it (see `wait_until_serving`)."""
+    """Starts uvicorn on a free port without waiting for it (see `wait_until_serving`).
+    Forwarded headers are believed from `VSM_TRUSTED_PROXIES` in `env` only (none by
+    default), as the Makefile and the Dockerfile run it."""
     port = free_port()
     log = Path(tempfile.mkstemp(prefix=f"uvicorn-{port}-", suffix=".log")[1])
+    environment = server_env(database_url, env)
     with log.open("wb") as sink:
         process = subprocess.Popen(
             [
@@ -136,9 +139,11 @@ def spawn_asgi_server(*, database_url: str, env: dict[str, str] | None = None) -
                 "off",
                 "--log-level",
                 "warning",
+                "--forwarded-allow-ips",
+                environment.get("VSM_TRUSTED_PROXIES", ""),
             ],
             cwd=ROOT,
-            env=server_env(database_url, env),
+            env=environment,
             stdout=sink,
             stderr=subprocess.STDOUT,
         )

@@ -192,6 +192,12 @@ REST_FRAMEWORK = {
         "login": env("API_LOGIN_RATE", default="20/min"),
     },
     "EXCEPTION_HANDLER": "vsm_site.api.exception_handler",
+    # Throttles key on REMOTE_ADDR, never on X-Forwarded-For: the ASGI server puts the client's
+    # address there, believing forwarded headers only from the proxies in VSM_TRUSTED_PROXIES
+    # (uvicorn's --forwarded-allow-ips: Makefile, Dockerfile, docker-compose.yml; README
+    # "Behind a reverse proxy"). Nothing in Django reads those headers itself (production has
+    # no SECURE_PROXY_SSL_HEADER either).
+    "NUM_PROXIES": 0,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Value stream mapping workshops API",
