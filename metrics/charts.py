@@ -66,6 +66,16 @@ class LegendItem:
 
 
 @dataclass
+class Dot:
+    """A data point of a line, with its figures as a tooltip."""
+
+    x: float
+    y: float
+    css: str
+    title: str
+
+
+@dataclass
 class Chart:
     width: float
     height: float
@@ -76,6 +86,7 @@ class Chart:
     lines: list[tuple[float, float, float, float, str]] = field(default_factory=list)
     polylines: list[tuple[str, str]] = field(default_factory=list)
     legend: list[LegendItem] = field(default_factory=list)
+    dots: list[Dot] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -135,9 +146,30 @@ def ladder(steps: list[dict[str, Any]], lead_time: float) -> Chart:
     if not steps or lead_time <= 0:
         return chart
     _legend(chart, WAIT_PROCESS_LEGEND)
-    left, usable = 10.0, WIDTH - 20.0
-    wait_y, process_y, bar = 34.0, 76.0, 16.0
-    scale = usable / lead_time
+    _ladder_rungs(chart, steps, left=10.0, scale=(WIDTH - 20.0) / lead_time, top=34.0, gap=26.0)
+    return chart
+
+
+def _ladder_rungs(
+    chart: Chart,
+    steps: list[dict[str, Any]],
+    *,
+    left: float,
+    scale: float,
+    top: float,
+    gap: float,
+    css: dict[int, str] | None = None,
+    notes: dict[int, str] | None = None,
+) -> None:
+    """One ladder drawn from `left` at `scale` px a second: each step's wait bar at `top`,
+    its process bar `gap` px below the wait bar, their durations above and below, and the
+    names beneath in two alternating rows. `css` adds a class to a step's bars (by id);
+    `notes` adds a sentence to their tooltips."""
+    css, notes = css or {}, notes or {}
+    bar = 16.0
+    wait_y, process_y = top, top + bar + gap
+    names_y = process_y + bar + 32
+    right = chart.width - 10.0
     # The right edge of the last label drawn on each row: a label that would overlap it is
     # left out (the bars' tooltips still hold every figure).
     taken = {"wait": 0.0, "process": 0.0}
@@ -146,12 +178,12 @@ def ladder(steps: list[dict[str, Any]], lead_time: float) -> Chart:
     for step in steps:
         starts.append(x)
         x += (step["wait_time"] + step["process_time"]) * scale
-    starts.append(WIDTH - 10.0)
+    starts.append(right)
 
     def duration_label(row: str, centre: float, y: float, seconds: float) -> None:
         text = humanize_duration(seconds)
         half = text_width(text) / 2
-        start = max(left, min(centre - half, WIDTH - 10 - 2 * half))
+        start = max(left, min(centre - half, right - 2 * half))
         if seconds > 0 and start >= taken[row] + 6:
             chart.labels.append(Label(start + half, y, text, "middle", "value"))
             taken[row] = start + 2 * half
@@ -161,14 +193,16 @@ def ladder(steps: list[dict[str, Any]], lead_time: float) -> Chart:
         wait, process = step["wait_time"] * scale, step["process_time"] * scale
         name = step["title"]
         team = f" ({step['team']})" if step.get("team") else ""
+        extra = f" {css[step['id']]}" if step.get("id") in css else ""
+        note = f" ({notes[step['id']]})" if step.get("id") in notes else ""
         chart.bars.append(
             Bar(
                 x,
                 wait_y,
                 max(wait, 0.5),
                 bar,
-                "wait",
-                f"{name}{team}: waits {humanize_duration(step['wait_time'])}",
+                "wait" + extra,
+                f"{name}{team}: waits {humanize_duration(step['wait_time'])}{note}",
             )
         )
         chart.bars.append(
@@ -177,8 +211,8 @@ def ladder(steps: list[dict[str, Any]], lead_time: float) -> Chart:
                 process_y,
                 max(process, 0.5),
                 bar,
-                "process",
-                f"{name}{team}: {humanize_duration(step['process_time'])} of work",
+                "process" + extra,
+                f"{name}{team}: {humanize_duration(step['process_time'])} of work{note}",
             )
         )
         chart.lines.append((x + wait, wait_y + bar, x + wait, process_y, "rung"))
@@ -189,10 +223,67 @@ def ladder(steps: list[dict[str, Any]], lead_time: float) -> Chart:
         # Names alternate between two rows, so each may use the room up to the step after
         # the next one.
         room = starts[min(index + 2, len(steps))] - x - 6
-        name_label = _label(x + 2, 124 + 15 * (index % 2), name, room)
+        name_label = _label(x + 2, names_y + 15 * (index % 2), name, room)
         if name_label is not None:
             name_label.title = f"{name}{team}"
             chart.labels.append(name_label)
+
+
+PAIRED_ROW = 132.0  # the height of one ladder of the paired ladder, names included
+PAIRED_LEFT = 104.0  # the room of the row names ("Estimated", "Measured") and lead times
+
+
+def paired_ladder(
+    estimated: list[dict[str, Any]],
+    estimated_lead_time: float,
+    measured: list[dict[str, Any]],
+    measured_lead_time: float,
+    *,
+    kept: set[int] | frozenset[int] = frozenset(),
+    notes: dict[int, str] | None = None,
+) -> Chart:
+    """Two timeline ladders on one scale: the map's estimates above, the map on measured
+    figures below, each along its own longest path (the measured one may take another
+    branch). Steps in `kept` (activities without measured figures) keep their estimates on
+    the measured ladder and are drawn pale; `notes` (by activity id) adds a sentence to a
+    measured step's tooltips."""
+    chart = Chart(
+        WIDTH,
+        30 + 2 * PAIRED_ROW,
+        "Estimated and measured timeline",
+        "The map's estimates above, the median times of the done items below, each along "
+        "its longest path, on one scale.",
+    )
+    longest = max(estimated_lead_time, measured_lead_time)
+    if not estimated or not measured or longest <= 0:
+        return chart
+    legend = list(WAIT_PROCESS_LEGEND)
+    if any(step["id"] in kept for step in measured):
+        legend.append(("process kept", "estimate kept (nothing measured)", "swatch"))
+    _legend(chart, legend)
+    scale = (WIDTH - 10.0 - PAIRED_LEFT) / longest
+    for row, (name, steps, lead_time) in enumerate(
+        (
+            ("Estimated", estimated, estimated_lead_time),
+            ("Measured", measured, measured_lead_time),
+        )
+    ):
+        top = 30 + row * PAIRED_ROW
+        if row:
+            chart.lines.append((10, top - 8, WIDTH - 10, top - 8, "grid"))
+        chart.labels.append(Label(10, top + 22, name, css="row-name"))
+        lead = humanize_duration(lead_time)
+        chart.labels.append(Label(10, top + 40, lead, css="value", title=f"{name} lead time"))
+        _ladder_rungs(
+            chart,
+            steps,
+            left=PAIRED_LEFT,
+            scale=scale,
+            top=top + 18,
+            gap=16.0,
+            css={step["id"]: "kept" for step in steps if row and step["id"] in kept},
+            notes=notes if row else None,
+        )
     return chart
 
 
@@ -314,21 +405,92 @@ def _day(value: date) -> str:
 
 
 def trend(snapshots: list[Any]) -> Chart:
-    """Lead time per day from the daily snapshots."""
-    chart = Chart(WIDTH, 200, "Lead time trend", "Lead time of the daily snapshots.")
+    """Lead time per day from the daily snapshots: the map's estimate and, from the snapshots
+    that recorded it (`data["measured"]`), the map on measured figures."""
+    return _snapshot_trend(
+        snapshots,
+        "lead_time",
+        "Lead time trend",
+        "Lead time of the daily snapshots: the map's estimate and the map on measured "
+        "figures (the items done in the 90 days to each snapshot).",
+        humanize_duration,
+        200,
+    )
+
+
+def efficiency_trend(snapshots: list[Any]) -> Chart:
+    """Flow efficiency per day from the daily snapshots, estimated and measured."""
+    return _snapshot_trend(
+        snapshots,
+        "flow_efficiency",
+        "Flow efficiency trend",
+        "Process time over lead time along the longest path, estimated and measured.",
+        lambda value: f"{value * 100:.0f}%",
+        170,
+    )
+
+
+def _snapshot_trend(
+    snapshots: list[Any],
+    figure: str,
+    title: str,
+    description: str,
+    show: Any,
+    height: float,
+) -> Chart:
+    """`figure` of each snapshot's estimate (a line) and of its measured figures where it has
+    them (a dashed line, broken where a snapshot has none), one point per snapshot, each point
+    with its day and value as a tooltip. Empty with fewer than two snapshots."""
+    chart = Chart(WIDTH, height, title, description)
     if len(snapshots) < 2:
         return chart
-    values = [snapshot.data.get("lead_time", 0.0) for snapshot in snapshots]
-    top, bottom, left, right = 20.0, 160.0, 60.0, WIDTH - 20.0
-    highest = max(values) or 1.0
-    step = (right - left) / (len(values) - 1)
-    points = [
-        f"{left + index * step:.1f},{bottom - (bottom - top) * value / highest:.1f}"
-        for index, value in enumerate(values)
-    ]
-    chart.polylines.append((" ".join(points), "trend"))
+    estimates = [float(snapshot.data.get(figure) or 0.0) for snapshot in snapshots]
+    measured: list[float | None] = []
+    for snapshot in snapshots:
+        value = (snapshot.data.get("measured") or {}).get(figure)
+        measured.append(float(value) if isinstance(value, int | float) else None)
+    has_measured = any(value is not None for value in measured)
+    legend = [("trend", "estimate (the map)", "line")]
+    if has_measured:
+        legend.append(("measured", "measured (tracker states)", "line"))
+    _legend(chart, legend)
+    top, bottom, left, right = 30.0, height - 40.0, 60.0, WIDTH - 20.0
+    highest = max([*estimates, *(value for value in measured if value is not None)]) or 1.0
+    step = (right - left) / (len(snapshots) - 1)
+
+    def point(index: int, value: float) -> tuple[float, float]:
+        return round(left + index * step, 1), round(bottom - (bottom - top) * value / highest, 1)
+
+    chart.polylines.append(
+        (
+            " ".join(f"{x},{y}" for x, y in (point(i, v) for i, v in enumerate(estimates))),
+            "trend",
+        )
+    )
+    runs: list[list[tuple[float, float]]] = [[]]
+    for index, value in enumerate(measured):
+        if value is None:
+            runs.append([])
+        else:
+            runs[-1].append(point(index, value))
+    for run in runs:
+        if len(run) > 1:
+            chart.polylines.append((" ".join(f"{x},{y}" for x, y in run), "measured"))
+    for index, snapshot in enumerate(snapshots):
+        day = _day(snapshot.day)
+        other = measured[index]
+        both = f"estimate {show(estimates[index])}" + (
+            f", measured {show(other)}" if other is not None else ""
+        )
+        x, y = point(index, estimates[index])
+        chart.dots.append(Dot(x, y, "trend", f"{day}: {both}"))
+        if other is not None:
+            x, y = point(index, other)
+            chart.dots.append(Dot(x, y, "measured", f"{day}: {both}"))
     chart.lines.append((left, bottom, right, bottom, "axis"))
-    chart.labels.append(Label(left - 6, top + 4, humanize_duration(highest), "end", "value"))
+    chart.lines.append((left, top, right, top, "grid"))
+    chart.labels.append(Label(left - 6, top + 4, show(highest), "end", "value"))
+    chart.labels.append(Label(left - 6, bottom + 4, show(0.0), "end", "value"))
     chart.labels.append(Label(left, bottom + 18, _day(snapshots[0].day)))
     chart.labels.append(Label(right, bottom + 18, _day(snapshots[-1].day), "end"))
     return chart

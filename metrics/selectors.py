@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -11,7 +12,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Q
 
-from metrics.flow import ActivityFacts, WasteFacts
+from metrics.flow import ActivityFacts, WasteFacts, flow_summary
 from metrics.measured import (
     FLOW_TYPES,
     History,
@@ -283,3 +284,25 @@ def map_measured(stream: ValueStream, *, start: date, end: date, as_of: datetime
         as_of=as_of,
         working_seconds_per_calendar_second=working_seconds_per_calendar_second(),
     )
+
+
+def map_measured_flow(stream: ValueStream, figures: dict[str, Any]) -> dict[str, Any]:
+    """`metrics.flow.flow_summary` of the map with each activity's measured median process and
+    wait time and measured %C&A where `figures` (`map_measured`'s payload) has them: an
+    activity no done item entered keeps its estimates, and so does a figure that is null (no
+    measured %C&A). No three-point estimates, so no forecast."""
+    measured = {activity["id"]: activity["measured"] for activity in figures["activities"]}
+    activities, links, _ = stream_facts(stream)
+    facts = []
+    for activity in activities:
+        found = measured.get(activity.id) or {}
+        if found.get("items"):
+            # A figure the history does not give (null) keeps its estimate.
+            figures_of = {
+                name: found[name]
+                for name in ("process_time", "wait_time", "pca")
+                if found.get(name) is not None
+            }
+            activity = replace(activity, **figures_of)
+        facts.append(replace(activity, lead_time_min=None, lead_time_max=None))
+    return flow_summary(facts, links)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -16,7 +15,7 @@ from django.utils import timezone
 
 from metrics.flow import flow_deltas, flow_summary
 from metrics.models import FlowSnapshot, FlowSummary
-from metrics.selectors import map_measured, stream_facts, summary_payload
+from metrics.selectors import map_measured, map_measured_flow, stream_facts, summary_payload
 from streams.events import encode, group_send
 from streams.models import ValueStream
 from streams.selectors import stream_get
@@ -137,18 +136,7 @@ def measured_summary(stream: ValueStream, *, as_of: datetime) -> dict[str, Any] 
     figures = map_measured(
         stream, start=end - timedelta(days=MEASURED_DAYS - 1), end=end, as_of=as_of
     )
-    measured = {activity["id"]: activity["measured"] for activity in figures["activities"]}
-    activities, links, _ = stream_facts(stream)
-    facts = []
-    for activity in activities:
-        found = measured.get(activity.id) or {}
-        changes = {  # a figure the history does not give (null) keeps its estimate
-            name: found[name]
-            for name in ("process_time", "wait_time", "pca")
-            if found.get(name) is not None
-        }
-        facts.append(replace(activity, lead_time_min=None, lead_time_max=None, **changes))
-    flow = flow_summary(facts, links)  # no three-point estimates here: no forecast
+    flow = map_measured_flow(stream, figures)
     return {
         **{name: flow[name] for name in ("lead_time", "process_time", "wait_time")},
         "flow_efficiency": flow["flow_efficiency"],

@@ -7,17 +7,22 @@ from datetime import UTC, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.text import slugify
+from django.views.decorators.http import require_POST
 
 from metrics import charts, flow_charts, selectors
 from metrics.api.serializers import MAX_WINDOW_DAYS, FlowMetricsQuerySerializer
 from metrics.exports import summary_report_pdf
 from metrics.measured import INTERVALS
 from metrics.selectors import measured_flow_get
-from metrics.services import summary_get_or_compute
+from metrics.services import stream_measured_apply, summary_get_or_compute
+from metrics.summary_measured import measured_window, summary_measured
 from metrics.units import seconds_per_day
 from streams.models import Activity, CountermeasureStatus, ValueStream, WasteCategory
 from streams.selectors import countermeasure_backlog, stream_get
@@ -87,18 +92,58 @@ def summary_context(
         "waste_chips": _waste_chips(flow["wastes"]["by_category"]),
         "countermeasures": selectors.countermeasure_list(stream),
         "related": [_headline(other) for other in selectors.related_streams(stream)],
-        "trend": charts.trend(selectors.snapshot_list(stream)),
+        **_trends(selectors.snapshot_list(stream)),
+    }
+
+
+def _trends(snapshots: list[Any]) -> dict[str, Any]:
+    """The trend charts of the daily snapshots, estimated and (where a snapshot recorded it)
+    measured, and whether any snapshot has measured figures."""
+    return {
+        "trend": charts.trend(snapshots),
+        "efficiency_trend": charts.efficiency_trend(snapshots),
+        "trend_measured": sum(1 for snapshot in snapshots if snapshot.data.get("measured")),
     }
 
 
 @login_required
 def summary(request: HttpRequest, pk: int) -> HttpResponse:
+    """The flow summary (every member). `?start=&end=` (UTC days) is the window of the map
+    against measured flow, the last 90 days by default; a window that cannot be is reported
+    beside its picker and the default one is shown."""
     stream, membership = stream_get(user=request.user, stream_id=pk)
     context = summary_context(stream, membership)
+    context["measured"] = summary_measured(stream, membership, request.GET, context["flow"])
     template = (
         "metrics/_summary_body.html" if request.GET.get("partial") else "metrics/summary.html"
     )
     return render(request, template, context)
+
+
+@login_required
+@require_POST
+def summary_measured_apply(request: HttpRequest, pk: int) -> HttpResponse:
+    """A facilitator's "make a current-state map from the measured figures" (the summary's
+    form: `start`, `end`): the new map's board, or back to the summary with the reason when
+    there is nothing to make it of. 403 for other members, 404 for non-members."""
+    stream, _ = stream_get(user=request.user, stream_id=pk)
+    window, errors = measured_window(request.POST)
+    back = reverse("stream-summary", args=[stream.pk])
+    query = urlencode({name: request.POST.get(name, "") for name in ("start", "end")})
+    if errors:
+        messages.error(request, "The window cannot be used: " + " ".join(sum(errors.values(), [])))
+        return redirect(f"{back}#measured")
+    try:
+        clone = stream_measured_apply(actor=request.user, stream_id=stream.pk, **window)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(f"{back}?{query}#measured")
+    messages.success(
+        request,
+        f"This is “{clone.name}”, a current-state map with the measured figures. "
+        "The summary of either map compares them.",
+    )
+    return redirect("stream-board", clone.pk)
 
 
 REPORT_HALF_WIDTH = 470  # the report's half-page charts, in the charts' units

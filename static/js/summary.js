@@ -1,5 +1,6 @@
-// Live flow summary: listens on the board's socket for `summary` frames and swaps in the
-// freshly rendered body. The server renders every chart (SVG), so this stays small.
+// Live flow summary: listens on the board's socket for `summary` and `measured.changed`
+// frames and swaps in the freshly rendered body. The server renders every chart (SVG), so
+// this stays small.
 const script = document.currentScript || document.querySelector('script[data-stream]');
 const streamId = script.dataset.stream;
 // Start from the page's seq, so the socket replays nothing older than what was rendered.
@@ -12,21 +13,45 @@ function setState(text, css) {
   state.className = `live-state ${css}`;
 }
 
+// One fetch at a time: frames that arrive during a fetch ask for one more afterwards.
+let fetching = false;
+let again = false;
+
 async function refresh() {
+  if (fetching) { again = true; return; }
+  fetching = true;
   const body = document.getElementById('summary-body');
   body.setAttribute('aria-busy', 'true');
   try {
-    const response = await fetch(`${location.pathname}?partial=1`, { credentials: 'same-origin' });
+    // The page's own query (the measured figures' window) and partial=1: only the body.
+    const url = new URL(location.href);
+    url.hash = '';
+    url.searchParams.set('partial', '1');
+    const response = await fetch(url, { credentials: 'same-origin' });
     if (!response.ok) throw new Error(String(response.status));
     const doc = new DOMParser().parseFromString(await response.text(), 'text/html');
     const fresh = doc.getElementById('summary-body');
-    if (fresh) body.replaceWith(document.importNode(fresh, true));
+    if (fresh) swap(body, document.importNode(fresh, true));
   } catch (error) {
     setState('Live updates: could not refresh, retrying…', 'offline');
     setTimeout(refresh, 2000);
   } finally {
     body.removeAttribute('aria-busy');
+    fetching = false;
+    if (again) { again = false; refresh(); }
   }
+}
+
+// Swaps in the fresh body without taking away what the reader is doing: a date being typed
+// into the window picker keeps its value, and the focused control keeps the focus.
+function swap(body, fresh) {
+  const focused = body.contains(document.activeElement) ? document.activeElement.id : '';
+  for (const field of body.querySelectorAll('input[id], select[id]')) {
+    const twin = fresh.querySelector(`#${CSS.escape(field.id)}`);
+    if (twin && field.type !== 'hidden' && field.value !== field.defaultValue) twin.value = field.value;
+  }
+  body.replaceWith(fresh);
+  if (focused) document.getElementById(focused)?.focus();
 }
 
 function connect() {
@@ -42,7 +67,9 @@ function connect() {
     // A message is one frame, or an array of frames that were queued together.
     for (const frame of Array.isArray(data) ? data : [data]) {
       if (typeof frame?.seq === 'number') since = Math.max(since, frame.seq);
-      if (frame?.type === 'summary') refresh();
+      // The figures changed: the map (`summary`) or the measured flow of the workshop's work
+      // items (`measured.changed`: an import, a state's flow state, the type rules).
+      if (frame?.type === 'summary' || frame?.type === 'measured.changed') refresh();
       // A summary pushed after this page was rendered but before the socket joined the board
       // never reaches it: once joined, a page that shows a stale summary fetches it again.
       else if (frame?.type === 'synced' && document.getElementById('summary-body')?.dataset.stale === 'true') refresh();
