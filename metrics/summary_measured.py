@@ -102,23 +102,20 @@ def activity_rows(
     figures: dict[str, Any], states: list[dict[str, Any]], window_words: str
 ) -> list[dict[str, Any]]:
     """Each activity of `figures` (`map_measured`'s payload) as a row of the table, in the
-    order of the surprise: the largest absolute difference between measured and estimated
-    wait time first (ties in the map's order), then the activities measured without a
-    `waiting` state (their wait is not measured, so no difference is known), then those whose
-    states no done item entered, then those without a `waiting`/`active` state.
-
-    Unlike the API's `surprises`, an activity without a `waiting` state is not ranked by a
-    measured wait of 0: its wait was never measured. A time whose kind of state (`active` for
-    process time, `waiting` for wait time) is not on the activity reads '–', as on the board.
-    """
+    order of the surprise: the payload's `surprises` first (the largest absolute difference
+    between measured and estimated wait time; only activities whose wait was measured), then
+    the other measured activities (no `waiting` state, so no wait to compare), then those
+    whose states no done item entered, then those without a `waiting`/`active` state; each
+    group in the map's order. A figure the payload has as null reads '–' with the reason
+    (for a time: no state of its kind on the activity, as on the board)."""
     on_activity: dict[int, list[dict[str, Any]]] = {}
     for state in states:
         if state["activity"] is not None:
             on_activity.setdefault(state["activity"], []).append(state)
+    surprise = {activity_id: rank for rank, activity_id in enumerate(figures["surprises"])}
     rows = []
     for position, activity in enumerate(figures["activities"]):
         mapped = on_activity.get(activity["id"], [])
-        kinds = {state["flow_state"] for state in mapped}
         counted = [
             state["name"] for state in mapped if state["flow_state"] in ("waiting", "active")
         ]
@@ -130,55 +127,43 @@ def activity_rows(
             "others": [state["name"] for state in mapped if state["name"] not in counted],
             "items": None,
         }
-        if measured is None or not counted:
-            status, rank = "unassigned", (3, 0.0)
-            got = {"process_time": None, "wait_time": None, "pca": None}
+        got: dict[str, Any] = {}
+        if measured is None:
+            status, rank, missing = "unassigned", 3, "no waiting or active tracker state assigned"
         elif not measured["items"]:
-            status, rank = "no-items", (2, 0.0)
-            got = {"process_time": None, "wait_time": None, "pca": None}
+            status, rank = "no-items", 2
+            missing = f"no work item done {window_words} went through its states"
         else:
-            status = "measured"
+            status, rank, missing, got = "measured", 1, "", measured
             row["items"] = measured["items"]
-            got = {
-                "process_time": measured["process_time"] if "active" in kinds else None,
-                "wait_time": measured["wait_time"] if "waiting" in kinds else None,
-                "pca": measured["pca"],
-            }
-            if got["wait_time"] is None:
-                rank = (1, 0.0)
-            else:
-                rank = (0, -abs(got["wait_time"] - estimate["wait_time"]))
-        missing = {
-            "unassigned": "no waiting or active tracker state assigned",
-            "no-items": f"no work item done {window_words} went through its states",
-        }.get(status, "")
         row["status"] = status
         row["cells"] = [
             _cell(
                 estimate["process_time"],
-                got["process_time"],
-                measured and measured.get("process_time_p85"),
+                got.get("process_time"),
+                got.get("process_time_p85"),
                 time=True,
                 missing=missing or "no active tracker state assigned: process time not measured",
             ),
             _cell(
                 estimate["wait_time"],
-                got["wait_time"],
-                measured and measured.get("wait_time_p85"),
+                got.get("wait_time"),
+                got.get("wait_time_p85"),
                 time=True,
                 missing=missing or "no waiting tracker state assigned: wait time not measured",
             ),
             _cell(
                 estimate["pca"],
-                got["pca"],
+                got.get("pca"),
                 None,
                 time=False,
                 missing=missing or "no item left it forward: no measured %C&A",
             ),
         ]
-        rows.append((rank, position, row))
-    rows.sort(key=lambda entry: (entry[0], entry[1]))
-    return [row for _, _, row in rows]
+        order = (0, surprise[row["id"]]) if row["id"] in surprise else (rank, position)
+        rows.append((order, row))
+    rows.sort(key=lambda entry: entry[0])
+    return [row for _, row in rows]
 
 
 def _window_words(window: dict[str, Any]) -> str:

@@ -191,6 +191,9 @@ def test_embedded_default_serves_the_demo_end_to_end(served):
     for page in (stream["board_url"], stream["summary_url"]):
         status, html = browser.request(page)
         assert status == 200 and stream["name"] in html, page
+    # The demo's tracker states are on its map: its summary holds the estimate against the
+    # measured figures with nothing to configure.
+    assert 'data-measured="table"' in html and "Estimated and measured timeline" in html
 
     activities = snapshot["activities"]
     assert 8 <= len(activities) <= 14  # "about ten"

@@ -6,6 +6,7 @@ when the measured flow changes."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -13,8 +14,10 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from metrics.services import snapshot_take
 from streams.models import ValueStream
 from tests.e2e.test_summary_live import off_the_loop
 from tests.e2e.test_summary_page import TEXTS_OUTSIDE
@@ -53,6 +56,9 @@ def test_the_demo_summary_holds_the_map_against_measured_flow(
     need_postgres: None, need_redis: str, asgi_servers: Any, signed_in_page: Any
 ) -> None:
     stream = _demo()
+    today = timezone.now().date()
+    for days_ago in (2, 1, 0):  # the daily snapshots, each with the measured flow
+        off_the_loop(snapshot_take, stream_id=stream.pk, day=today - timedelta(days=days_ago))
     (server,) = asgi_servers.get(1)
     try:
         page = signed_in_page(server.http_url, "viewer", PASSWORD)
@@ -70,6 +76,12 @@ def test_the_demo_summary_holds_the_map_against_measured_flow(
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.locator("#measured").screenshot(path=str(ARTIFACTS / "summary-measured.png"))
         page.screenshot(path=str(ARTIFACTS / "summary-measured-page.png"), full_page=True)
+        trends = page.locator("section.trends")
+        for chart in ("Lead time trend", "Flow efficiency trend"):
+            lines = trends.locator(f"svg[aria-label^='{chart}'] polyline")
+            expect(lines).to_have_count(2)
+            expect(lines.nth(1)).to_have_class("measured")
+        trends.screenshot(path=str(ARTIFACTS / "summary-measured-trend.png"))
         # The demo's history waits longer than its map before development and before the
         # CAB: one of them is the biggest surprise, and its wait is flagged.
         first = page.locator(ROWS).first

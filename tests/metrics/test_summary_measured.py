@@ -31,7 +31,7 @@ SVG = "{http://www.w3.org/2000/svg}"  # the parser puts inline SVG in its namesp
 def _history(base: Any) -> bytes:
     """Three items through Dev and Test, `base` days ago and after: Dev waits 2, 3 and 1 days
     and works 2 each (C is blocked 2 days on the way, in a state on no activity); Test waits
-    5, 6 and 4 days and works 1, 1 and 2. Nobody goes back."""
+    5, 6 and 4 days and works 1, 1 and 2. Nobody goes back. A fourth is still deploying."""
     day = lambda offset: (base + timedelta(days=offset)).isoformat()  # noqa: E731
     rows = [
         ("A", "Backlog", 0),
@@ -54,6 +54,8 @@ def _history(base: Any) -> bytes:
         ("C", "Ready for Test", 7),
         ("C", "Testing", 11),
         ("C", "Done", 13),
+        ("D", "Backlog", 0),
+        ("D", "Deploying", 20),  # still deploying: no done item entered Deploying
     ]
     lines = ["item_id,state,entered_at", *(f"{i},{s},{day(d)}" for i, s, d in rows)]
     return ("\n".join(lines) + "\n").encode()
@@ -153,6 +155,34 @@ def test_the_biggest_surprise_in_wait_time_comes_first(mapped: Any) -> None:
         str(mapped.release.pk),
     ]
     assert "Largest difference in wait time first" in _text(_section(page).find(".//caption"))
+
+
+def test_activities_without_a_measured_wait_follow_the_surprises(drawn: Any) -> None:
+    _import(drawn)
+    _assign(
+        drawn,
+        Ready_for_Dev=drawn.dev,
+        In_Dev=drawn.dev,
+        Testing=drawn.test,
+        Deploying=drawn.release,
+    )
+
+    _, page = _page(drawn.viewer, drawn.stream)
+
+    rows = _section(page).findall(".//table[@data-measured='table']/tbody/tr")
+    # Dev's wait is measured; Test has only an active state, so nothing to compare its wait
+    # with; no done item went through Deploying.
+    assert [(row.get("data-activity"), row.get("data-status")) for row in rows] == [
+        (str(drawn.dev.pk), "measured"),
+        (str(drawn.test.pk), "measured"),
+        (str(drawn.release.pk), "no-items"),
+    ]
+    test_wait = _cells(rows[1])[3]
+    assert _text(test_wait).startswith("–")
+    assert test_wait.get("title") == "No waiting tracker state assigned: wait time not measured"
+    assert "no work item done in the last 90 days went through Deploying" in _text(
+        rows[2].find("th")
+    )
 
 
 def test_each_activity_shows_its_estimate_beside_the_measured_median_p85_and_items(
