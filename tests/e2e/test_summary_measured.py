@@ -90,9 +90,15 @@ def test_the_demo_summary_holds_the_map_against_measured_flow(
         expect(page.locator("[data-measured=coverage]")).to_contain_text("of the done items'")
         expect(page.locator("form.measured-apply")).to_have_count(0)  # a viewer
 
-        # Its queue is declared not to be waiting (ignore): the workshop's measured flow
-        # changed, and the open page re-renders without a reload: that activity's wait is no
-        # longer measured, so it leaves the top.
+        # In a window of 180 days, the top surprise's queue is declared not to be waiting
+        # (ignore): the workshop's measured flow changed, and the open page re-renders in the
+        # same window without a reload: that activity's wait is no longer measured, so it
+        # leaves the top.
+        page.get_by_role("link", name="last 180 days").click()
+        expect(page.get_by_role("link", name="last 180 days")).to_have_attribute(
+            "aria-current", "true"
+        )
+        items_done = page.locator("[data-figure=items_done]").text_content()
         surprise = int(first.get_attribute("data-activity"))
         title = stream.activities.get(pk=surprise).title
         queues = WorkState.objects.filter(
@@ -110,6 +116,10 @@ def test_the_demo_summary_holds_the_map_against_measured_flow(
         row = page.locator(f"{ROWS}[data-activity='{surprise}']")
         expect(row.locator("td.measured-cell").nth(1)).to_contain_text("–")
         expect(page.locator(ROWS).first).not_to_have_attribute("data-activity", str(surprise))
+        expect(page.get_by_role("link", name="last 180 days")).to_have_attribute(
+            "aria-current", "true"
+        )
+        expect(page.locator("[data-figure=items_done]")).to_have_text(items_done)
     finally:
         connection.close()  # opened beside Playwright's loop; would outlive the test database
 
