@@ -319,3 +319,123 @@ def test_reading_stops_after_fifty_errors() -> None:
     data = b"id,state,entered_at\n" + b"A,Doing,never\n" * 500
     rows = rows_of(data)
     assert len(rows) == 50 and all(row.fatal for row in errors(rows))
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime(1, 1, 1, tzinfo=UTC),
+        datetime(1969, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC),
+        datetime(2024, 2, 29, 12, 0, 0, 1, tzinfo=UTC),
+        datetime(9999, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC),
+    ],
+)
+def test_a_time_state_rebuilds_its_datetime_and_sorts_as_it_does(value: datetime) -> None:
+    state = long_csv.time_state(value)
+    assert len(state) == 10 and datetime(state, UTC) == value  # type: ignore[call-overload]
+    for other in (datetime(1970, 1, 1, tzinfo=UTC), datetime(2024, 2, 29, 12, tzinfo=UTC)):
+        assert (state < long_csv.time_state(other)) == (value < other)
+        assert (state == long_csv.time_state(other)) == (value == other)
+
+
+def test_naive_and_offset_times_are_held_as_utc() -> None:
+    rows = rows_of(
+        b"id,state,entered_at\n"
+        b"A,Doing,2024-01-02T10:00:00+01:00\nA,Done,2024-01-02 10:00\nA,Gone,2024-01-02\n"
+    )
+    assert [row for row in rows if isinstance(row, TransitionRow)] == [
+        TransitionRow("A", "Gone", at(2024, 1, 2), 4),
+        TransitionRow("A", "Doing", at(2024, 1, 2, 9), 2),
+        TransitionRow("A", "Done", at(2024, 1, 2, 10), 3),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        ("20240102", '"20240102" is not a date'),
+        ("2024-W10-2", '"2024-W10-2" is not an ISO 8601 date'),
+        ("2024-01-02X10:00", '"2024-01-02X10:00" is not an ISO 8601 date'),
+        ("2024-02-30T10:00", '"2024-02-30T10:00" is not a valid date'),
+    ],
+)
+def test_shapes_fromisoformat_reads_but_iso_8601_here_does_not_are_errors(
+    cell: str, message: str
+) -> None:
+    (problem,) = rows_of(f"id,state,entered_at\nA,Doing,{cell}\n".encode())
+    assert problem.fatal and problem.line == 2
+    assert problem.message.startswith(f'Column "entered_at": {message}')
+
+
+def test_an_export_in_time_order_yields_each_items_rows_together() -> None:
+    rows = rows_of(
+        b"id,state,entered_at\nA,Doing,2024-01-01\nB,Doing,2024-01-02\nA,Done,2024-01-03\n"
+        b"C,Doing,2024-01-03\nB,Done,2024-01-04\n"
+    )
+    assert [row for row in rows if not isinstance(row, StateRow)] == [
+        ItemRow("A", line=2),
+        TransitionRow("A", "Doing", at(2024, 1, 1), 2),
+        TransitionRow("A", "Done", at(2024, 1, 3), 4),
+        ItemRow("B", line=3),
+        TransitionRow("B", "Doing", at(2024, 1, 2), 3),
+        TransitionRow("B", "Done", at(2024, 1, 4), 6),
+        ItemRow("C", line=5),
+        TransitionRow("C", "Doing", at(2024, 1, 3), 5),
+    ]
+
+
+def test_an_items_rows_together_but_out_of_time_order_are_sorted_file_order_first() -> None:
+    rows = rows_of(
+        b"id,state,entered_at\nA,Done,2024-01-03\nA,Doing,2024-01-01\nA,Review,2024-01-03\n"
+        b"B,Doing,2024-01-01\n"
+    )
+    assert [row for row in rows if isinstance(row, TransitionRow)] == [
+        TransitionRow("A", "Doing", at(2024, 1, 1), 3),
+        TransitionRow("A", "Done", at(2024, 1, 3), 2),
+        TransitionRow("A", "Review", at(2024, 1, 3), 4),
+        TransitionRow("B", "Doing", at(2024, 1, 1), 5),
+    ]
+
+
+def test_rows_built_through_slots_equal_the_constructors(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fast = file_rows("long_full.csv") + file_rows("long_vsm_workshop.csv")
+    monkeypatch.setattr(long_csv, "_item_row", ItemRow)
+    monkeypatch.setattr(long_csv, "_TRANSITION_SETTERS", [])
+    plain = file_rows("long_full.csv") + file_rows("long_vsm_workshop.csv")
+    assert fast == plain and any(isinstance(row, TransitionRow) for row in fast)
+
+
+@pytest.mark.parametrize("chunk_chars", [1, 7, 64, 8192])
+def test_lines_are_physical_lines_whatever_the_reading_chunks(
+    monkeypatch: pytest.MonkeyPatch, chunk_chars: int
+) -> None:
+    monkeypatch.setattr(csvfile, "_CHUNK_CHARS", chunk_chars)
+    data = (
+        b"id,state,entered_at,title\r\n"
+        b"A,Doing,2024-01-01,plain\r\n"
+        b'B,Doing,2024-01-02,"quoted, with a comma"\r\n'
+        b"\r\n"
+        b'C,Doing,2024-01-03,"two\r\nlines"\r\n'
+        b"D,Doing,2024-01-04,\r\n"
+        b'E,Doing,2024-01-05,"x ""y"""\r\n'
+        b"F,Doing,2024-01-06,last"
+    )
+    rows = rows_of(data)
+    assert [(row.external_id, row.line) for row in rows if isinstance(row, TransitionRow)] == [
+        ("A", 2),
+        ("B", 3),
+        ("C", 5),
+        ("D", 7),
+        ("E", 8),
+        ("F", 9),
+    ]
+    assert [row.title for row in rows if isinstance(row, ItemRow)] == [
+        "plain",
+        "quoted, with a comma",
+        "two\nlines",
+        "",
+        'x "y"',
+        "last",
+    ]

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 AMBIGUOUS_ADVICE = "dates like 03/04/2024 could be 3 April or 4 March; export ISO 8601 (2024-04-03)"
 
 _TIME = (
@@ -82,12 +83,12 @@ def utc(value: datetime) -> datetime:
 
 def to_micros(value: datetime) -> int:
     """Microseconds since 1970 (UTC) of an aware datetime: a compact form to hold many."""
-    return (value - EPOCH) // timedelta(microseconds=1)
+    return (value - EPOCH) // _MICROSECOND
 
 
 def from_micros(micros: int) -> datetime:
     """The aware UTC datetime of `to_micros`."""
-    return EPOCH + timedelta(microseconds=micros)
+    return EPOCH + _MICROSECOND * micros
 
 
 def parse_iso(text: str) -> datetime:
