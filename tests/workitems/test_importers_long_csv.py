@@ -173,6 +173,13 @@ def test_impossible_date_is_an_error() -> None:
     assert '"2024-02-30" is not a valid date' in problem.message
 
 
+@pytest.mark.parametrize("text", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:00:00-02:00"])
+def test_a_time_beyond_the_years_1_to_9999_in_utc_is_an_error_not_a_crash(text: str) -> None:
+    (problem,) = rows_of(f"id,state,entered_at\nA,Doing,{text}\n".encode())
+    assert problem.fatal and problem.line == 2
+    assert "outside the years 1 to 9999" in problem.message
+
+
 def test_empty_id_and_empty_state_are_errors_with_their_lines() -> None:
     rows = rows_of(b"id,state,entered_at\n ,Doing,2024-01-02\nA,,2024-01-02\nB,Doing,\n")
     assert rows == [

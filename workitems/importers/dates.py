@@ -100,6 +100,8 @@ def parse_iso(text: str) -> datetime:
         return utc(datetime.fromisoformat(text))
     except ValueError as error:
         raise DateError(f"{quoted(text)} is not a valid date ({error})") from None
+    except OverflowError:  # e.g. 0001-01-01T00:00+01:00 is before year 1 in UTC
+        raise DateError(f"{quoted(text)} is outside the years 1 to 9999 in UTC") from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -479,7 +479,10 @@ def _read_rows(
                 if at is not None and text[4:11:3] in iso_shapes:
                     zone = at.tzinfo
                     if zone is not utc and zone is not None:
-                        at = at.astimezone(utc)
+                        try:
+                            at = at.astimezone(utc)
+                        except OverflowError:  # beyond year 1..9999 in UTC: say so
+                            at = _date(result, order, entered_name, text, line, required=True)
                 else:
                     at = _date(result, order, entered_name, text, line, required=True)
                 if created_column is not None:
