@@ -6,6 +6,7 @@ machine serves the product with no server installed. Setting ``DATABASE_URL`` an
 broker and the channel layer use separate Redis databases.
 """
 
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -36,6 +37,7 @@ INSTALLED_APPS = [
     "channels",
     "django_celery_beat",
     "csp",
+    "axes",
     "workshops",
     "streams",
     "metrics",
@@ -52,6 +54,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, as axes asks: answers a locked-out sign-in attempt (vsm_site.signin).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "vsm_site.urls"
@@ -98,6 +102,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# axes first: it refuses a locked-out sign-in before any password is checked (vsm_site.signin).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# The sign-in lockout (django-axes; vsm_site/signin.py, README): VSM_SIGNIN_FAILURE_LIMIT failed
+# sign-ins in a row are answered as failures; the next failure locks the account, and
+# separately the address, for VSM_SIGNIN_COOLOFF_MINUTES after it (every attempt is a 429, the
+# right password too), on the sign-in page, the admin's and POST /api/auth/token/ alike.
+VSM_SIGNIN_FAILURE_LIMIT = env.int("VSM_SIGNIN_FAILURE_LIMIT", default=5)
+AXES_FAILURE_LIMIT = VSM_SIGNIN_FAILURE_LIMIT + 1  # axes counts the failure that locks
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("VSM_SIGNIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # "try again in N minutes" holds
+AXES_CLIENT_IP_CALLABLE = "vsm_site.signin.client_address"  # REMOTE_ADDR, never a header
+AXES_LOCKOUT_CALLABLE = "vsm_site.signin.lockout_response"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"

@@ -39,7 +39,8 @@ class TokenView(APIView):
     def post(self, request: Request) -> Response:
         credentials = TokenRequestSerializer(data=request.data)
         credentials.is_valid(raise_exception=True)
-        user = authenticate(request, **credentials.validated_data)
+        # Django's request: the sign-in lockout (vsm_site.signin) marks it when it refuses.
+        user = authenticate(request._request, **credentials.validated_data)
         if user is None:
             raise ValidationError({"non_field_errors": ["Wrong username or password."]})
         token, _ = Token.objects.get_or_create(user=user)
