@@ -42,7 +42,9 @@ from streams.ratelimit import TokenBucket
 from streams.replay import board_sync, stream_head
 from streams.selectors import stream_get
 from streams.services.board import ACTIONS, OpAlreadyApplied, OpRequest
+from vsm_site.concurrency import EditConflict
 from vsm_site.ids import row_id
+from vsm_site.validation import errors_in_words
 
 logger = logging.getLogger(__name__)
 
@@ -67,11 +69,12 @@ def _utf8_size(text: str) -> int:
 
 
 def _error_detail(exc: ValidationError) -> tuple[str, dict[str, list[str]] | None]:
+    """The rejection in words ("Title must be at most 200 characters."), and the messages
+    per field for a client that shows each beside its input."""
     if hasattr(exc, "error_dict"):
         errors = exc.message_dict
-        first = next(iter(errors.items()))
-        return f"{first[0]}: {first[1][0]}", errors
-    return "; ".join(exc.messages) or "Invalid change.", None
+        return errors_in_words(errors), errors
+    return " ".join(exc.messages) or "The change is not valid.", None
 
 
 class BoardConsumer(AsyncWebsocketConsumer):
@@ -233,7 +236,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
             self._reject(client_id, "unknown_op", f"Unknown op {op!r}: expected '<kind>.<action>'.")
             return
         if not isinstance(data, dict):
-            self._reject(client_id, "invalid", "data: Expected an object.")
+            self._reject(client_id, "invalid", "The change must carry its fields as an object.")
             return
         try:
             applied = await self.hub.submit(
@@ -248,6 +251,15 @@ class BoardConsumer(AsyncWebsocketConsumer):
         except ValidationError as exc:
             detail, errors = _error_detail(exc)
             self._reject(client_id, "invalid", detail, errors=errors)
+            return
+        except EditConflict as conflict:
+            # A stale versioned update: the client shows both and lets the person choose.
+            self._reject(
+                client_id,
+                "conflict",
+                conflict.detail,
+                extra={"fields": conflict.fields, "current": conflict.current, "by": conflict.by},
+            )
             return
         except PermissionDenied as exc:
             self._reject(client_id, "forbidden", str(exc) or "Not allowed.")
@@ -462,6 +474,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
         detail: str,
         *,
         errors: dict[str, list[str]] | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         frame: dict[str, Any] = {
             "type": "rejected",
@@ -471,6 +484,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
         }
         if errors:
             frame["errors"] = errors
+        frame.update(extra or {})
         self._push(frame)
 
     def _push(self, frame: dict[str, Any]) -> None:

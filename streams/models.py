@@ -52,6 +52,11 @@ class Activity(models.Model):
     lead_time_max = models.FloatField(null=True, blank=True)
     color = models.CharField(max_length=9, default="#fde68a")
     version = models.IntegerField(default=1)
+    #: Which version of the object last changed each field, and who changed it:
+    #: `{field: [version, user id or null]}` (from the migration that added it on; a field not
+    #: listed has not changed since). The conflict rule of a versioned update reads it
+    #: (streams.services.board).
+    field_versions = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -123,6 +128,11 @@ class Waste(models.Model):
     x = models.FloatField(default=0)
     y = models.FloatField(default=0)
     version = models.IntegerField(default=1)
+    #: Which version of the object last changed each field, and who changed it:
+    #: `{field: [version, user id or null]}` (from the migration that added it on; a field not
+    #: listed has not changed since). The conflict rule of a versioned update reads it
+    #: (streams.services.board).
+    field_versions = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -186,6 +196,11 @@ class Countermeasure(models.Model):
     x = models.FloatField(default=0)
     y = models.FloatField(default=0)
     version = models.IntegerField(default=1)
+    #: Which version of the object last changed each field, and who changed it:
+    #: `{field: [version, user id or null]}` (from the migration that added it on; a field not
+    #: listed has not changed since). The conflict rule of a versioned update reads it
+    #: (streams.services.board).
+    field_versions = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -212,6 +227,11 @@ class Note(models.Model):
     y = models.FloatField(default=0)
     color = models.CharField(max_length=9, default="#bfdbfe")
     version = models.IntegerField(default=1)
+    #: Which version of the object last changed each field, and who changed it:
+    #: `{field: [version, user id or null]}` (from the migration that added it on; a field not
+    #: listed has not changed since). The conflict rule of a versioned update reads it
+    #: (streams.services.board).
+    field_versions = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

@@ -195,7 +195,26 @@ def test_every_operation_documents_the_errors_it_can_answer(schema):
         assert expected <= set(responses), (method, path, sorted(responses))
         for status in expected - {"400"}:
             assert responses[status]["content"]["application/json"]["schema"] == error
-        assert "409" not in responses  # nothing answers 409: edits apply per field, in order
+        if "409" in responses:  # only a board object's versioned PATCH (docs/realtime.md)
+            assert method == "patch" and re.fullmatch(r"/api/\w+/\{id\}/", path), path
+            conflict = responses["409"]["content"]["application/json"]["schema"]
+            assert conflict == {"$ref": "#/components/schemas/Conflict"}
+
+
+@pytest.mark.parametrize("kind", sorted(name for name, kind in KINDS.items() if kind.updatable))
+def test_a_board_objects_patch_documents_its_version_and_the_409_of_a_stale_one(schema, kind):
+    patch = schema["paths"][f"/api/{KINDS[kind].plural}/{{id}}/"]["patch"]
+    assert set(patch["responses"]["409"]["content"]["application/json"]["schema"].values()) == {
+        "#/components/schemas/Conflict"
+    }
+    request = schema["components"]["schemas"][f"Patched{kind.title()}Request"]
+    assert request["properties"]["version"]["type"] == "integer"
+    assert set(schema["components"]["schemas"]["Conflict"]["properties"]) == {
+        "detail",
+        "fields",
+        "current",
+        "by",
+    }
 
 
 def test_every_reference_in_the_schema_resolves(schema):

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from vsm_site import validation
 from vsm_site.bodies import body_limit, declared_length, read_bounded
+from vsm_site.concurrency import EditConflict
 
 
 class JSONParser(parsers.JSONParser):
@@ -43,10 +44,13 @@ class JSONParser(parsers.JSONParser):
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's handler, plus: a Django ValidationError from a service becomes a 400 with one
-    message list per field."""
+    message list per field, and a stale versioned change (EditConflict) a 409 with the
+    object as it is now (`{"detail", "fields", "current", "by"}`)."""
     # Imported here: rest_framework.views reads DEFAULT_PARSER_CLASSES, this module's parser.
     from rest_framework.views import exception_handler as drf_exception_handler
 
+    if isinstance(exc, EditConflict):
+        return Response(exc.as_dict(), status=409)
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             detail: Any = exc.message_dict

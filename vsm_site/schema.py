@@ -5,8 +5,10 @@ Every error the API answers has one shape, the `Error` component, which is exact
 request as a whole (not signed in, not allowed, no such object, too large, not JSON, too many
 requests), or one message list per field for a request that failed validation
 (`{"title": ["Must not be blank."]}`; `non_field_errors` for the whole object; an entry of a
-list is named `<index>.<field>`). No endpoint answers 409: concurrent edits are applied in
-order, per field (docs/realtime.md).
+list is named `<index>.<field>`). Concurrent edits are applied in order, per field
+(docs/realtime.md); only the PATCH of a board object answers 409 (its own `Conflict` shape),
+and only when it sends the `version` it was made against and someone else changed one of its
+fields since.
 
 `error_responses` (a drf-spectacular postprocessing hook) adds to each operation the errors
 it can answer; a test checks every real answer against the schema (tests/test_schema.py).

@@ -182,3 +182,106 @@ def clean_payload(
     if errors:
         raise ValidationError(errors)
     return cleaned
+
+
+# Messages in words -------------------------------------------------------------------------
+# The API keeps one message list per field (`{"title": ["Must not be blank."]}`); where a
+# person reads a rejection (the board, the workshop pages) it is said as a sentence with the
+# field's name in words: "Title must not be blank." These are the names, one per field.
+
+FIELD_LABELS = {
+    # Board objects (streams.kinds)
+    "title": "Title",
+    "description": "Description",
+    "team": "Team",
+    "lane": "Lane",
+    "x": "Horizontal position",
+    "y": "Vertical position",
+    "order": "Position in the flow",
+    "process_time": "Process time",
+    "wait_time": "Wait time",
+    "pca": "%C&A",
+    "lead_time_min": "Shortest lead time",
+    "lead_time_max": "Longest lead time",
+    "color": "Colour",
+    "source": "Start of the link",
+    "target": "End of the link",
+    "text": "Text",
+    "category": "Kind of waste",
+    "activity": "Activity",
+    "waste": "Waste",
+    "current_condition": "Current condition",
+    "future_condition": "Future condition",
+    "measure": "How we will measure it",
+    "breadth": "Breadth",
+    "effort": "Effort",
+    "difficulty": "Difficulty",
+    "owner": "Owner",
+    "status": "Status",
+    "kind": "Kind",
+    "version": "Version",
+    # Streams
+    "name": "Name",
+    "stream_name": "Value stream",
+    "state": "State",
+    "based_on": "Based on",
+    "workshop": "Workshop",
+    "locked": "Locked",
+    "votes_revealed": "Votes revealed",
+    "starter": "Starter map",
+    # Workshops, members, invitations, the timer
+    "goal": "Goal",
+    "choice_notes": "Why this value stream",
+    "is_recent": "Recent",
+    "is_real": "Real",
+    "has_reach": "Reach",
+    "is_representative": "Representative",
+    "is_road_tested": "Road-tested",
+    "phase": "Step",
+    "role": "Role",
+    "max_uses": "Number of uses",
+    "expires_in_days": "Days until it expires",
+    "seconds": "Timer",
+    # Measured flow
+    "flow_state": "Flow state",
+    "match": "Match",
+    "value": "Value",
+    "flow_type": "Flow type",
+    # Frames and bodies as a whole
+    "op": "Change",
+    "data": "Change",
+}
+
+
+def field_label(name: str) -> str:
+    """The field's name in words ("process_time" -> "Process time")."""
+    label = FIELD_LABELS.get(name)
+    if label is None:
+        label = str(name).replace("_", " ").strip().capitalize() or "This field"
+    return label
+
+
+def message_in_words(name: str, message: str) -> str:
+    """One field's message as a sentence that names the field in words:
+    ("title", "Must be at most 200 characters.") -> "Title must be at most 200 characters."
+    A message that is a sentence of its own ("You have used all 5 of your dots.") is kept."""
+    if name in ("non_field_errors", "__all__", ""):
+        return message
+    label = field_label(name)
+    if message == "This field is required.":
+        return f"{label} is required."
+    if message == "Unknown field.":
+        return f"“{str(name)[:100]}” is not something that can be set here."
+    if message.startswith("Must "):
+        return f"{label} m{message[1:]}"
+    return message
+
+
+def errors_in_words(errors: Mapping[str, Iterable[str]]) -> str:
+    """Every message of a ValidationError's `message_dict`, in words, one sentence each."""
+    sentences = [
+        message_in_words(name, str(message))
+        for name, messages in errors.items()
+        for message in messages
+    ]
+    return " ".join(sentences) or "The change is not valid."

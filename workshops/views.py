@@ -22,6 +22,7 @@ from streams.models import ValueStream
 from streams.services import stream_clone, stream_create
 from streams.services.starters import starter_get, stream_start_from
 from streams.starters import DEFAULT_STARTER, STARTERS
+from vsm_site.validation import message_in_words
 from workshops import selectors, services
 from workshops.models import Phase, Role
 
@@ -134,9 +135,11 @@ def _back(pk: int) -> HttpResponse:
 
 
 def _report(request: HttpRequest, error: ValidationError) -> None:
+    """Each message of the service's refusal as a sentence in words ("Name must not be
+    blank."), never a raw field name."""
     for field, texts in error.message_dict.items():
         for text in texts:
-            messages.error(request, text if field == "non_field_errors" else f"{field}: {text}")
+            messages.error(request, message_in_words(field, text))
 
 
 @login_required

@@ -12,7 +12,32 @@ def _read_only(kind: Kind) -> dict[str, serializers.Field]:
     for name in kind.output:
         if name not in kind.spec:
             fields[name] = serializers.IntegerField(read_only=True)
+    if kind.updatable and "version" in kind.output:
+        fields["version"] = serializers.IntegerField(
+            required=False,
+            min_value=1,
+            help_text="Grows by one with every change. In a PATCH (optional): the version your "
+            "change was made against; if someone else has since changed a field you send to "
+            "another value, nothing is changed and the answer is 409 with the object as it is "
+            "now. Without it the last writer wins.",
+        )
     return fields
+
+
+ConflictSerializer = type(
+    "Conflict",
+    (serializers.Serializer,),
+    {
+        "detail": serializers.CharField(help_text="What changed meanwhile, in words."),
+        "fields": serializers.ListField(
+            child=serializers.CharField(), help_text="The fields someone else changed since."
+        ),
+        "current": serializers.DictField(help_text="The object as it is now (its kind's shape)."),
+        "by": serializers.DictField(
+            allow_null=True, help_text="Who changed them last: {id, name}, or null."
+        ),
+    },
+)
 
 
 KIND_SERIALIZERS = {

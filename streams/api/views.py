@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from streams import selectors, services
 from streams.api.serializers import (
     KIND_SERIALIZERS,
+    ConflictSerializer,
     SnapshotSerializer,
     StreamCloneSerializer,
     StreamSerializer,
@@ -169,5 +170,7 @@ def object_view(kind: Kind) -> type[BoardObjectView]:
         "delete": extend_schema(responses={204: None}),
     }
     if kind.updatable:
-        methods["patch"] = extend_schema(request=serializer, responses=serializer)
+        methods["patch"] = extend_schema(
+            request=serializer, responses={200: serializer, 409: ConflictSerializer}
+        )
     return extend_schema_view(**methods)(view)

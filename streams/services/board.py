@@ -6,6 +6,13 @@ row-locks the stream so ops of one stream are applied one at a time in `seq` ord
 `applied` broadcast for after commit. Updates set only the fields sent, so concurrent edits of
 one object resolve per field, last writer (in server order) wins.
 
+An update or move that carries `version` (the version of the object the change was made
+against: Taiga's optimistic concurrency, per field) is refused with `EditConflict` when
+someone else changed one of its fields to another value since that version; fields nobody
+else touched still apply. Each object keeps, per field, the version that last changed it and
+who changed it (`field_versions`), so the rule needs no history: an op without `version`
+is applied as before (last writer wins).
+
 `ops_apply` is group commit for the board sockets: several ops of one stream share one
 transaction, one row lock and one commit, and each still gets the next seq only if it is
 applied. The rules and writes are the same functions.
@@ -31,15 +38,16 @@ from streams.events import applied_frame, broadcast_on_commit, user_ref
 from streams.kinds import FLOW_NEUTRAL_OPS, KINDS, LINK, READ_ONLY, VOTE, Kind
 from streams.models import Activity, Link, Op, Vote
 from streams.replay import replay_limit
+from vsm_site.concurrency import EditConflict
 from vsm_site.ids import row_id
-from vsm_site.validation import clean_payload
+from vsm_site.validation import Integer, clean_payload, field_label
 from workshops.models import Membership
 
 logger = logging.getLogger(__name__)
 
 ACTIONS = ("create", "update", "move", "delete")
 #: What a rejected op raises; anything else is a failure of the server or the database.
-REJECTIONS = (ValidationError, PermissionDenied, Http404)
+REJECTIONS = (ValidationError, PermissionDenied, Http404, EditConflict)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -335,7 +343,7 @@ def _check_link(stream_id: int, source: int, target: int) -> None:
 def _check_activity_estimates(obj: models.Model) -> None:
     low, high = getattr(obj, "lead_time_min", None), getattr(obj, "lead_time_max", None)
     if low is not None and high is not None and low > high:
-        raise ValidationError({"lead_time_max": ["Must not be below lead_time_min."]})
+        raise ValidationError({"lead_time_max": ["Must not be below the shortest lead time."]})
 
 
 def _check_vote_budget(stream_id: int, membership: Membership) -> None:
@@ -380,15 +388,23 @@ def board_create(
 #: What an update writes besides the fields sent: the version, and `updated_at` where a kind
 #: keeps one (an `auto_now` field is only set when it is named).
 _ALWAYS_SAVED = {
-    name: ("version", "updated_at")
-    if any(f.name == "updated_at" for f in kind.model._meta.concrete_fields)
-    else ("version",)
+    name: tuple(
+        field
+        for field in ("version", "updated_at", "field_versions")
+        if any(f.name == field for f in kind.model._meta.concrete_fields)
+    )
     for name, kind in KINDS.items()
 }
+#: The `version` a change says it was made against (absent: no conflict check).
+BASE_VERSION = Integer(minimum=1, maximum=2**31 - 1)
+
+
+def _attname(kind: Kind, name: str) -> str:
+    return f"{name}_id" if name in kind.refs else name
 
 
 def _as_attnames(kind: Kind, fields: dict[str, Any]) -> dict[str, Any]:
-    return {(f"{name}_id" if name in kind.refs else name): value for name, value in fields.items()}
+    return {_attname(kind, name): value for name, value in fields.items()}
 
 
 def _change(
@@ -410,13 +426,25 @@ def _change(
     seq, _ = stream_lock_for_edit(actor=actor, stream_id=stream_id, client_id=client_id)
     rules = spec.spec if allowed is None else {name: spec.spec[name] for name in allowed}
     fields = clean_payload(rules, data, partial=True, read_only=READ_ONLY)
+    base = _base_version(data)
     _check_references(spec, stream_id, fields)
     obj = _object_get(spec, object_id, stream_id)
+    actor_id = _user_id(actor)
+    if base is not None:
+        _check_conflict(spec, obj, fields, base=base, actor_id=actor_id)
     changed = _as_attnames(spec, fields)
+    differs = [
+        name for name, value in fields.items() if getattr(obj, _attname(spec, name)) != value
+    ]
     for name, value in changed.items():
         setattr(obj, name, value)
     _check_activity_estimates(obj)
     obj.version += 1  # type: ignore[attr-defined]
+    if hasattr(obj, "field_versions"):
+        obj.field_versions = {
+            **(obj.field_versions or {}),
+            **{name: [obj.version, actor_id] for name in differs},
+        }
     obj.save(update_fields=[*changed, *_ALWAYS_SAVED[spec.name]])
     return op_record(
         stream_id=stream_id,
@@ -426,6 +454,56 @@ def _change(
         data=spec.data(obj),
         client_id=client_id,
     )
+
+
+def _base_version(data: Any) -> int | None:
+    """The `version` the change was made against, if it names one; ValidationError for a
+    `version` that is not a version number."""
+    if not isinstance(data, dict) or data.get("version") is None:
+        return None
+    return clean_payload({"version": BASE_VERSION}, {"version": data["version"]}, partial=True)[
+        "version"
+    ]
+
+
+def _check_conflict(
+    spec: Kind, obj: models.Model, fields: dict[str, Any], *, base: int, actor_id: Any
+) -> None:
+    """EditConflict if someone other than the actor changed a field of `fields` since version
+    `base` and it now holds another value than the one sent (the same value is no conflict).
+    A field changed before its object kept field versions counts as unchanged."""
+    versions = getattr(obj, "field_versions", None) or {}
+    conflicts: list[str] = []
+    changers: list[Any] = []
+    for name, value in fields.items():
+        entry = versions.get(name)
+        if not entry or int(entry[0]) <= base or (actor_id is not None and entry[1] == actor_id):
+            continue
+        if getattr(obj, _attname(spec, name)) != value:
+            conflicts.append(name)
+            changers.append(entry[1])
+    if not conflicts:
+        return
+    by = _user_ref_of(changers[-1])
+    labels = [field_label(name) for name in conflicts]
+    said = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+    who = by["name"] if by else "Someone"
+    verb = "was" if len(labels) == 1 else "were"
+    raise EditConflict(
+        f"{said} {verb} changed by {who} after you started: keep yours or take theirs.",
+        fields=conflicts,
+        current=spec.data(obj),
+        by=by,
+    )
+
+
+def _user_ref_of(user_id: Any) -> dict[str, Any] | None:
+    if user_id is None:
+        return None
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model()._default_manager.filter(pk=user_id).first()
+    return user_ref(user) if user is not None else None
 
 
 @op_transaction
@@ -440,7 +518,10 @@ def board_update(
 ) -> Op:
     """Sets the fields sent (partial update); emits `<kind>.update` with the whole object.
 
-    With `within`, the object must be on that stream (a board's socket passes its own)."""
+    With `within`, the object must be on that stream (a board's socket passes its own). With
+    `version` in `data` (the version the change was made against), raises EditConflict, and
+    changes nothing, when someone else has since set one of the fields sent to another value
+    (module docstring); without it, the last writer wins."""
     return _change(
         actor=actor,
         kind=kind,

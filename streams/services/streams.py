@@ -121,6 +121,7 @@ def stream_clone(
         activity.pk = None
         activity.stream = clone
         activity.version = 1
+        activity.field_versions = {}  # the versions it names were the source's
         for name, value in (activity_changes or {}).get(old_id, {}).items():
             setattr(activity, name, value)
         activity.save(force_insert=True)

@@ -559,7 +559,7 @@ def test_api_refuses_a_link_that_closes_a_cycle(cast, client_for):
 def test_lead_time_min_above_max_is_refused(cast):
     data = {"title": "t", "lead_time_min": 10, "lead_time_max": 5}
     errors = rejected(lambda: create(cast, "activity", data), cast.stream)
-    assert errors == {"lead_time_max": ["Must not be below lead_time_min."]}
+    assert errors == {"lead_time_max": ["Must not be below the shortest lead time."]}
 
 
 def test_lead_time_min_raised_above_the_stored_max_is_refused(cast):
