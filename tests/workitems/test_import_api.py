@@ -3,6 +3,7 @@ external id, all-or-nothing on errors, size and format checks, and who may impor
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -213,3 +214,40 @@ def test_outsiders_get_404_for_the_import_and_its_record(cast: Any, client_for: 
     assert outsider.get(f"/api/workshops/{cast.workshop.pk}/work-item-imports/").status_code == 404
     assert client_for(None).get(f"/api/work-item-imports/{record['id']}/").status_code in (401, 403)
     assert outsider.get(f"/api/work-item-imports/{2**63}/").status_code == 404
+
+
+FILES = Path(__file__).parent / "files"
+
+
+@pytest.mark.parametrize(
+    ("name", "format"),
+    [
+        ("long_full.csv", "long_csv"),
+        ("long_vsm_workshop.csv", "long_csv"),
+        ("wide_cycle_data.csv", "wide_csv"),
+        ("wide_ado_actionable.csv", "wide_csv"),
+        ("wide_labels.csv", "wide_csv"),
+        ("jira_search.json", "jira_json"),
+        ("jira_issues_list.json", "jira_json"),
+        ("ado_revisions.json", "ado_json"),
+        ("github_issues.json", "github_json"),
+    ],
+)
+def test_every_format_imports_through_the_api_and_the_figures_read_it(
+    cast: Any, client_for: Any, name: str, format: str
+) -> None:
+    content = (FILES / name).read_bytes()
+    client = client_for(cast.facilitator)
+
+    response = upload(client, cast.workshop.pk, content)
+
+    assert response.status_code == 201, response.json()
+    record = response.json()
+    assert record["format"] == format  # detected from the content
+    items = WorkItem.objects.filter(workshop=cast.workshop)
+    assert record["items"] == items.count() > 0
+    assert record["transitions"] == Transition.objects.filter(item__workshop=cast.workshop).count()
+    assert WorkState.objects.filter(workshop=cast.workshop).exists()
+    assert client.get(f"/api/workshops/{cast.workshop.pk}/flow-metrics/").status_code == 200
+    again = upload(client, cast.workshop.pk, content)  # the same export again: no duplicates
+    assert again.status_code == 201 and items.count() == record["items"]
