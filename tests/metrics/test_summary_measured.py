@@ -443,6 +443,20 @@ def test_the_button_without_measured_figures_returns_with_the_reason(mapped: Any
     assert "No activity has measured figures in this window" in response.content.decode()
 
 
+@pytest.mark.parametrize("start", ["yesterday", "9999-12-31", "%00"])
+def test_the_button_with_a_window_that_cannot_be_says_why(mapped: Any, start: str) -> None:
+    client = Client()
+    client.force_login(mapped.facilitator)
+
+    response = client.post(
+        f"/streams/{mapped.stream.pk}/summary/measured/apply/", {"start": start}, follow=True
+    )
+
+    assert response.status_code == 200
+    assert ValueStream.objects.count() == 1
+    assert "The window cannot be used" in response.content.decode()
+
+
 @pytest.mark.parametrize("role", ["viewer", "participant"])
 def test_only_facilitators_make_a_map(mapped: Any, role: str) -> None:
     client = Client()
