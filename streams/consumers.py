@@ -38,7 +38,7 @@ from streams.events import encode, user_ref
 from streams.hub import CURSOR_TICK, Outbox, hub_for, publisher_use
 from streams.kinds import KINDS, text_max_lengths
 from streams.presence import cursor_clean, editing_target_clean, viewport_clean
-from streams.ratelimit import TokenBucket
+from streams.ratelimit import Limits, person_limits
 from streams.replay import board_sync, stream_head
 from streams.selectors import stream_get
 from streams.services.board import ACTIONS, OpAlreadyApplied, OpRequest
@@ -52,6 +52,9 @@ CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_FOUND = 4404
 CLOSE_TOO_BIG = 1009
 CLOSE_BEHIND = 1013  # "try again later": the client stopped reading; it resyncs on reconnect
+# The person opened more sockets to the board than VSM_WS_SOCKETS_PER_PERSON: this one, their
+# oldest, is closed. A client must not reconnect it (that would close the next oldest).
+CLOSE_TOO_MANY = 4429
 MAX_FRAME_BYTES = 64 * 1024
 CLOSE_FRAME_BYTES = 1024 * 1024
 SYNC_COST = 5  # a resync request costs as much as five ops
@@ -93,9 +96,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
         self.joined = False
         self.conn = secrets.token_hex(6)
         self.editing: dict[str, Any] | None = None
-        self.bucket = TokenBucket(
-            rate=_setting("VSM_WS_OP_RATE", 30), burst=_setting("VSM_WS_OP_BURST", 60)
-        )
+        self.limits = Limits.from_settings()  # per person per board (streams.ratelimit)
         self.tasks: set[asyncio.Task[Any]] = set()
         self.gap_task: asyncio.Task[None] | None = None
         self.held: dict[int, dict[str, Any]] = {}  # early op frames by seq
@@ -122,6 +123,10 @@ class BoardConsumer(AsyncWebsocketConsumer):
         # by seq once the sync is delivered.
         self.hub = await hub_for(self.channel_layer, self.stream_id).add(self)
         self.joined = True
+        self.person = (self.stream_id, int(self.user.pk))
+        closing = await person_limits().joined(self.person, self.conn, self.limits)
+        if closing:  # this person's oldest sockets, on whichever server process holds them
+            await self.hub.announce({"type": "board.evict", "conns": closing})
         self._push(
             {
                 "type": "welcome",
@@ -133,8 +138,9 @@ class BoardConsumer(AsyncWebsocketConsumer):
                 "heartbeat": _setting("VSM_WS_HEARTBEAT_SECONDS", 20),
                 "limits": {
                     "frame_bytes": MAX_FRAME_BYTES,
-                    "ops_per_second": self.bucket.rate,
-                    "op_burst": self.bucket.burst,
+                    "ops_per_second": self.limits.rate,
+                    "op_burst": self.limits.burst,
+                    "sockets": self.limits.sockets,
                     "cursors_per_second": round(1 / CURSOR_TICK),
                     "max_length": text_max_lengths(),
                 },
@@ -153,9 +159,19 @@ class BoardConsumer(AsyncWebsocketConsumer):
         if getattr(self, "joined", False):
             self.joined = False
             await self.hub.remove(self)
+            await person_limits().left(self.person, self.conn)
             await self.hub.announce({"type": "presence.leave", "conn": self.conn, "user": self.me})
         if hasattr(self, "outbox"):
             self.outbox.close()
+
+    def evict(self) -> None:
+        """The person opened a newer socket to the board beyond their limit: this one goes."""
+        self._spawn(
+            self.close(
+                code=CLOSE_TOO_MANY,
+                reason="This board is open in too many tabs; this one, the oldest, was closed.",
+            )
+        )
 
     def presence_state(self) -> dict[str, Any]:
         """This socket's presence, as a joiner learns it."""
@@ -207,12 +223,14 @@ class BoardConsumer(AsyncWebsocketConsumer):
         if kind not in ("op", "editing", "follow", "sync", "ping"):
             self._reject(frame_id, "unknown_type", f"Unknown frame type {kind!r}.")
             return
-        if not self.bucket.take(SYNC_COST if kind == "sync" else 1):
+        cost = SYNC_COST if kind == "sync" else 1
+        if not await person_limits().take(self.person, cost, self.limits):
             self._reject(
                 frame_id,
                 "rate_limited",
-                f"Too many messages: at most {self.bucket.rate:g} a second "
-                f"(bursts of {self.bucket.burst:g}). Nothing changed; send it again shortly.",
+                f"Too many messages: at most {self.limits.rate:g} a second (bursts of "
+                f"{self.limits.burst:g}) from one person on a board, across their tabs. "
+                "Nothing changed; send it again shortly.",
             )
             return
         if kind == "op":

@@ -9,6 +9,9 @@ not one per socket: a broadcast costs one channel-layer message per process, and
 its text (encoded once by the sender) to every socket of the board in this process. Each socket
 has an `Outbox`, so a slow reader delays only itself.
 
+A person's sockets beyond their limit are closed the same way: the process where the newest
+one opened names the oldest ones (`board.evict`), and the process that holds each closes it.
+
 Presence travels the same way. A joiner's hub channel gets one `presence.here` answer per
 process (everyone there at once), and cursors are coalesced per hub: the positions of a tick
 leave as one `presence.cursors` message, and every socket gets one frame per tick per process
@@ -59,6 +62,8 @@ class Socket(Protocol):
     def take(self, message: dict[str, Any]) -> None: ...
 
     def presence_state(self) -> dict[str, Any]: ...
+
+    def evict(self) -> None: ...
 
 
 class Outbox:
@@ -262,6 +267,11 @@ class BoardHub:
         elif kind == "presence.follow":
             frame = {"type": "follow", "viewport": message["viewport"], "by": message["user"]}
             self._push_others(message["conn"], encode(frame))
+        elif kind == "board.evict":  # a person's oldest sockets, over their limit (ratelimit)
+            for conn in message["conns"]:
+                socket = self.sockets.get(conn)
+                if socket is not None:
+                    socket.evict()
         else:
             logger.warning("board hub %s: unknown message %r", self.stream_id, kind)
 

@@ -15,7 +15,9 @@
 // state ({state, pending, attempt}). States: connecting, connected, reconnecting, offline,
 // closed (the server refused us: 4401 signed out, 4404 no such board; no retry).
 
-export const TERMINAL_CLOSE_CODES = new Set([4401, 4404]);
+// 4429: the person opened the board in too many tabs and this one, the oldest, was closed;
+// reconnecting would close the next oldest (docs/realtime.md).
+export const TERMINAL_CLOSE_CODES = new Set([4401, 4404, 4429]);
 
 export class OpRejected extends Error {
   constructor(frame) {

@@ -13,7 +13,10 @@ from tests.stack.clients import close_communicators
 
 @pytest.fixture
 async def socket_tests(settings: Any, transactional_db: None) -> AsyncIterator[None]:
-    """The in-memory channel layer for in-process sockets, every socket closed afterwards."""
+    """The in-memory channel layer for in-process sockets, every socket closed afterwards; the
+    per-person limits counted in this process too (tests/streams/test_consumer_limits.py
+    counts them in Redis as well)."""
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    settings.VSM_WS_LIMITS_REDIS_URL = ""
     yield
     await close_communicators()

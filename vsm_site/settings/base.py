@@ -264,6 +264,13 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # Product limits ---------------------------------------------------------------------------
+# The board socket's limits, per person per board across their tabs (streams/ratelimit.py,
+# docs/realtime.md): ops (and editing, follow, sync, ping) a second and at once, and sockets.
+VSM_WS_OP_RATE = env.float("VSM_WS_OP_RATE", default=30)
+VSM_WS_OP_BURST = env.float("VSM_WS_OP_BURST", default=60)
+VSM_WS_SOCKETS_PER_PERSON = env.int("VSM_WS_SOCKETS_PER_PERSON", default=5)
+# Where they are counted for every server process at once; none: each process on its own.
+VSM_WS_LIMITS_REDIS_URL = CACHES["default"]["LOCATION"] if REDIS_URL else ""
 VSM_DOT_BUDGET = env.int("VSM_DOT_BUDGET", default=5)
 VSM_INVITATION_DAYS = env.int("VSM_INVITATION_DAYS", default=14)
 # Human units: a "day" on the board and the summary is this many working hours.
