@@ -42,6 +42,15 @@ class WorkItem(models.Model):
     flow_type = models.CharField(max_length=10, choices=FlowType.choices, default=FlowType.FEATURE)
     created = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The tracker connection that last brought the item (null: a file import only). Removing
+    # the connection keeps the item unless the facilitator asks to delete its items too.
+    source = models.ForeignKey(
+        "workitems.Connection",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="work_items",
+    )
 
     class Meta:
         constraints = [
@@ -187,3 +196,91 @@ class WorkItemImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename or 'import'} ({self.status})"
+
+
+class ConnectionKind(models.TextChoices):
+    AZURE_DEVOPS = "azure_devops", "Azure DevOps"
+    JIRA = "jira", "Jira"
+    GITHUB = "github", "GitHub"
+
+
+class Connection(models.Model):
+    """A workshop's link to a tracker: where it is (`base_url`), which work items (`scope`,
+    per kind), and the credential, kept encrypted (`workitems.crypto`) and never shown again
+    but for its last four characters (`credential_hint`).
+
+    `cursor` is when the last successful sync started: the next one asks only for what
+    changed since. `lock_sync` / `lock_until` hold the connection for one sync at a time
+    (set and cleared under the row's lock, `workitems.connections`); a lock past
+    `lock_until` is free again (its worker died)."""
+
+    workshop = models.ForeignKey(
+        "workshops.Workshop", on_delete=models.CASCADE, related_name="connections"
+    )
+    kind = models.CharField(max_length=20, choices=ConnectionKind.choices)
+    base_url = models.CharField(max_length=500)
+    scope = models.JSONField(default=dict, blank=True)
+    credential_encrypted = models.TextField(blank=True)
+    credential_hint = models.CharField(max_length=8, blank=True)
+    schedule = models.PositiveIntegerField(default=60)  # minutes between syncs; 0: on demand
+    cursor = models.DateTimeField(null=True, blank=True)
+    lock_sync = models.ForeignKey(
+        "workitems.ConnectionSync",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    lock_until = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.base_url}"
+
+
+class SyncStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RUNNING = "running", "Running"
+    RETRYING = "retrying", "Waiting to retry"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class ConnectionSync(models.Model):
+    """One sync of a connection (on demand or on its schedule) and what became of it."""
+
+    class Trigger(models.TextChoices):
+        MANUAL = "manual", "On demand"
+        SCHEDULE = "schedule", "Scheduled"
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="syncs")
+    workshop = models.ForeignKey(
+        "workshops.Workshop", on_delete=models.CASCADE, related_name="connection_syncs"
+    )
+    trigger = models.CharField(max_length=10, choices=Trigger.choices, default=Trigger.MANUAL)
+    status = models.CharField(max_length=10, choices=SyncStatus.choices, default=SyncStatus.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    retry_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    since = models.DateTimeField(null=True, blank=True)  # the cursor it asked from (null: all)
+    pages = models.PositiveIntegerField(default=0)  # pages fetched by the current attempt
+    items = models.PositiveIntegerField(default=0)
+    transitions = models.PositiveIntegerField(default=0)
+    message = models.CharField(max_length=500, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    warnings = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"sync {self.pk} of connection {self.connection_id} ({self.status})"

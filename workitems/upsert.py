@@ -48,8 +48,12 @@ class HistoryUpsert:
         tag_rules: Mapping[str, str],
         type_rules: Mapping[str, str],
         now: datetime,
+        source_id: int | None = None,
     ) -> None:
+        """`source_id`: the tracker connection the rows come from (None: a file), recorded
+        on every item written; a file import keeps an item's source."""
         self.workshop_id = workshop_id
+        self.source_id = source_id
         self.tag_rules = tag_rules
         self.type_rules = type_rules
         self.now = now
@@ -160,7 +164,7 @@ class HistoryUpsert:
     def _flush(self) -> None:
         if not self._items:
             return
-        ids, existed = _upsert_items(self.workshop_id, self._items, self.now)
+        ids, existed = _upsert_items(self.workshop_id, self._items, self.now, self.source_id)
         self.updated_count += len(existed)
         if existed:
             Transition.objects.filter(item_id__in=existed).delete()
@@ -180,8 +184,8 @@ _ITEM_BATCH_TABLE = (
 )
 _UPSERT_ITEMS = (
     "INSERT INTO workitems_workitem (workshop_id, external_id, title, url, tracker_type, tags, "
-    "flow_type, created, updated_at) SELECT %s, external_id, title, url, tracker_type, tags, "
-    "flow_type, created, %s FROM workitem_batch WHERE true "
+    "flow_type, created, updated_at, source_id) SELECT %s, external_id, title, url, "
+    "tracker_type, tags, flow_type, created, %s, %s::bigint FROM workitem_batch WHERE true "
     "ON CONFLICT (workshop_id, external_id) DO UPDATE SET "
     "title = COALESCE(NULLIF(excluded.title, ''), workitems_workitem.title), "
     "url = COALESCE(NULLIF(excluded.url, ''), workitems_workitem.url), "
@@ -190,14 +194,15 @@ _UPSERT_ITEMS = (
     "ELSE excluded.tags END, "
     "flow_type = excluded.flow_type, "
     "created = COALESCE(excluded.created, workitems_workitem.created), "
-    "updated_at = excluded.updated_at "
+    "updated_at = excluded.updated_at, "
+    "source_id = COALESCE(excluded.source_id, workitems_workitem.source_id) "
     # xmax is 0 only in a row version this statement inserted: the others existed before.
     "RETURNING external_id, id, xmax <> 0"
 )
 
 
 def _upsert_items(
-    workshop_id: int, items: list[tuple[Any, ...]], now: datetime
+    workshop_id: int, items: list[tuple[Any, ...]], now: datetime, source_id: int | None = None
 ) -> tuple[dict[str, int], list[int]]:
     """Inserts or updates the items (ITEM_COLUMNS tuples) by (workshop, external_id); returns
     their ids and the ids of those that existed before. An attribute the file leaves empty
@@ -219,13 +224,15 @@ def _upsert_items(
                 for name, value in zip(ITEM_COLUMNS[1:], old[2:], strict=True):
                     if name != "flow_type" and fields[name] in ("", [], None):
                         fields[name] = value
-            objects.append(WorkItem(workshop_id=workshop_id, updated_at=now, **fields))
+            objects.append(
+                WorkItem(workshop_id=workshop_id, updated_at=now, source_id=source_id, **fields)
+            )
         existed = [row[1] for row in before.values()]
         WorkItem.objects.bulk_create(
             objects,
             update_conflicts=True,
             unique_fields=["workshop", "external_id"],
-            update_fields=ITEM_FIELDS,
+            update_fields=ITEM_FIELDS + (["source"] if source_id is not None else []),
         )
         return {item.external_id: item.pk for item in objects}, existed
     with connection.cursor() as cursor:
@@ -240,7 +247,7 @@ def _upsert_items(
                 copy.write_row(
                     (external_id, title, url, tracker_type, Jsonb(tags), flow_type, created)
                 )
-        cursor.execute(_UPSERT_ITEMS, [workshop_id, now])
+        cursor.execute(_UPSERT_ITEMS, [workshop_id, now, source_id])
         rows = cursor.fetchall()
     return {external_id: pk for external_id, pk, _ in rows}, [pk for _, pk, old in rows if old]
 

@@ -186,6 +186,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "metrics.tasks.snapshot_all_streams",
         "schedule": crontab(hour=0, minute=5),
     },
+    # Tracker connections: one static entry fans out to the connections whose sync is due
+    # (each connection's `schedule`, in minutes; workitems.tasks.connection_sync_due_task).
+    "tracker-connection-syncs": {
+        "task": "workitems.tasks.connection_sync_due_task",
+        "schedule": crontab(minute="*/5"),
+    },
 }
 CELERY_TIMEZONE = TIME_ZONE
 
@@ -282,6 +288,25 @@ VSM_SUMMARY_DEBOUNCE = env.float("VSM_SUMMARY_DEBOUNCE", default=0.3)
 # waits (201); larger ones go to a worker (202) with progress on the Flow page.
 VSM_IMPORT_MAX_BYTES = env.int("VSM_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 VSM_IMPORT_INLINE_BYTES = env.int("VSM_IMPORT_INLINE_BYTES", default=1024 * 1024)
+
+# Tracker connections (workitems/connectors, docs/flow-metrics.md "Connecting a tracker").
+# The key that encrypts their credentials at rest: a Fernet key (32 url-safe base64 bytes,
+# `python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`),
+# or several separated by commas to rotate (the first encrypts, every one decrypts). Required
+# in production (a system check fails without it); elsewhere a development key is derived
+# from DJANGO_SECRET_KEY, with a warning.
+VSM_CREDENTIALS_KEY = env("VSM_CREDENTIALS_KEY", default="")
+VSM_CREDENTIALS_KEY_REQUIRED = False
+# How often a new connection syncs (minutes; 0: only on demand).
+VSM_SYNC_EVERY_MINUTES = env.int("VSM_SYNC_EVERY_MINUTES", default=60)
+# Bounds on one sync: seconds a request may take, bytes one answer may hold, pages one
+# listing may have, and work items one sync fetches.
+VSM_SYNC_TIMEOUT_SECONDS = env.float("VSM_SYNC_TIMEOUT_SECONDS", default=30)
+VSM_SYNC_MAX_RESPONSE_BYTES = env.int("VSM_SYNC_MAX_RESPONSE_BYTES", default=20 * 1024 * 1024)
+VSM_SYNC_MAX_PAGES = env.int("VSM_SYNC_MAX_PAGES", default=2_000)
+VSM_SYNC_MAX_ITEMS = env.int("VSM_SYNC_MAX_ITEMS", default=50_000)
+# Trackers over plain http on loopback (the tests' fake trackers); https everywhere else.
+VSM_SYNC_ALLOW_LOOPBACK_HTTP = env.bool("VSM_SYNC_ALLOW_LOOPBACK_HTTP", default=False)
 
 LOGGING = {
     "version": 1,

@@ -6,6 +6,9 @@ from .base import env
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
+# Tracker credentials are encrypted with VSM_CREDENTIALS_KEY: a system check refuses to start
+# without it (workitems/checks.py), never a key derived from anything else.
+VSM_CREDENTIALS_KEY_REQUIRED = True
 
 # No SECURE_PROXY_SSL_HEADER: anyone can send X-Forwarded-Proto. uvicorn takes the scheme
 # from it only for VSM_TRUSTED_PROXIES (a TLS-terminating proxy must be listed there).

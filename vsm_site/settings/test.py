@@ -14,3 +14,5 @@ STORAGES = {
 }
 # Tests serve static files through the finders; there is no collected STATIC_ROOT.
 STATIC_ROOT = None
+# The tests' fake trackers listen on loopback over plain http.
+VSM_SYNC_ALLOW_LOOPBACK_HTTP = True
