@@ -6,6 +6,7 @@ nothing from this test run (DATABASE_URL, REDIS_URL, DJANGO_SETTINGS_MODULE) lea
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets
 import subprocess
@@ -76,6 +77,7 @@ PRODUCTION = {
     "DJANGO_ENV": "production",
     "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
     "DJANGO_ALLOWED_HOSTS": "example.org",
+    "VSM_CREDENTIALS_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
 }
 
 
@@ -98,11 +100,26 @@ def test_production_settings_turn_debug_off_and_security_on(tmp_path):
     assert production["csp"]["DIRECTIVES"]["script-src"] == ["'self'"]
 
 
-@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS"])
+@pytest.mark.parametrize(
+    "missing", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "VSM_CREDENTIALS_KEY"]
+)
 def test_production_refuses_to_start_without_its_required_settings(tmp_path, missing):
     env = {name: value for name, value in PRODUCTION.items() if name != missing}
     result = run_python([str(ROOT / "manage.py"), "check"], env, tmp_path)
     assert result.returncode != 0 and missing in result.stderr
+
+
+def test_production_refuses_a_credentials_key_that_is_no_fernet_key(tmp_path):
+    env = {**PRODUCTION, "VSM_CREDENTIALS_KEY": "not-a-key"}
+    result = run_python([str(ROOT / "manage.py"), "check"], env, tmp_path)
+    assert result.returncode != 0 and "VSM_CREDENTIALS_KEY is not a Fernet key" in result.stderr
+    assert "not-a-key" not in result.stderr + result.stdout
+
+
+def test_development_without_a_credentials_key_warns_and_derives_one(tmp_path):
+    result = run_python([str(ROOT / "manage.py"), "check"], {}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "workitems.W001" in result.stdout + result.stderr
 
 
 def test_pages_carry_a_content_security_policy(db):
