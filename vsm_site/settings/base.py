@@ -259,9 +259,14 @@ CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
+        # 'unsafe-inline' for now: the Flow page's share bars (style="width: …" in
+        # templates/metrics/_flow_body.html) and Swagger UI's <style> on /api/docs/ need it
+        # (docs/security.md); every other page runs without it.
         "style-src": ["'self'", "'unsafe-inline'"],
         "img-src": ["'self'", "data:", "blob:"],
-        "connect-src": ["'self'", "ws:", "wss:"],
+        # Only this site: CSP Level 3 makes 'self' match its own ws:/wss: URLs too (Chromium does;
+        # tests/e2e/test_csp.py), so the board's socket connects and no other host can be reached.
+        "connect-src": ["'self'"],
         "frame-ancestors": ["'none'"],
         "base-uri": ["'self'"],
         "form-action": ["'self'"],
