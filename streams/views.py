@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from streams import selectors
 from streams.models import WasteCategory
+from vsm_site.validation import FIELD_LABELS
 from workshops.models import PHASE_PROMPTS, Phase
 
 PHASE_SHORT_NAMES = {
@@ -27,7 +28,8 @@ PHASE_SHORT_NAMES = {
 
 def board_config(workshop_id: int) -> dict[str, Any]:
     """What the board's script needs besides the live state: the nine steps, the names of the
-    waste categories (the model's, the one source of every label of them), limits, links."""
+    waste categories (the model's, the one source of every label of them) and of fields,
+    limits, links."""
     return {
         "phases": [
             {
@@ -39,6 +41,8 @@ def board_config(workshop_id: int) -> dict[str, Any]:
             for phase in Phase
         ],
         "waste_categories": dict(WasteCategory.choices),
+        # Fields named in words in refusals the board shows (the one list of them).
+        "field_labels": FIELD_LABELS,
         "dot_budget": settings.VSM_DOT_BUDGET,
         "hours_per_day": settings.VSM_HOURS_PER_DAY,
         "workshop_url": reverse("workshop-detail", args=[workshop_id]),

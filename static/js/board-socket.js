@@ -12,8 +12,15 @@
 //
 // Events (CustomEvent, frame in `detail`): welcome, snapshot, applied (in seq order, hidden
 // vote frames included), synced, rejected, presence, frame (anything else, e.g. `summary`),
-// state ({state, pending, attempt}). States: connecting, connected, reconnecting, offline,
-// closed (the server refused us: 4401 signed out, 4404 no such board; no retry).
+// state ({state, pending, attempt}). States: connecting, connected, reconnecting (an attempt to
+// get back is under way), offline (the network is gone: the browser says so, or the link went
+// silent; between attempts, changes wait and are sent when it is back), closed (the server
+// refused us: 4401 signed out, 4404 no such board; no retry).
+//
+// A link can die without a close (Wi-Fi gone, a laptop lid): it is declared dead when no frame
+// came for a heartbeat and a half (the server sends one every `welcome.heartbeat` seconds),
+// or, sooner, when an op waits for its answer: after `probeAfter` ms of silence the client
+// pings, and if nothing comes back within `probeAfter` ms more, it is offline.
 
 // 4429: the person opened the board in too many tabs and this one, the oldest, was closed;
 // reconnecting would close the next oldest (docs/realtime.md).
@@ -49,6 +56,7 @@ export class BoardSocket extends EventTarget {
     this.minDelay = options.minDelay ?? 500;
     this.maxDelay = options.maxDelay ?? 15000;
     this.offlineAfter = options.offlineAfter ?? 3; // failed attempts before "offline"
+    this.probeAfter = options.probeAfter ?? 3000; // an op unanswered this long: ping
     this.WebSocketImpl = options.WebSocketImpl ?? globalThis.WebSocket;
     this.state = 'connecting';
     this.seq = null; // last op seq applied; null until the first snapshot
@@ -59,12 +67,17 @@ export class BoardSocket extends EventTarget {
     this.pendingOps = new Map(); // id -> {op, data, resolve, reject, sentOn}
     this.heartbeatMs = 20000;
     this.watchdog = null;
+    this.liveness = null; // the timer that checks the link while connected
+    this.lastFrameAt = 0;
+    this.probeSentAt = 0;
+    this.networkLost = false; // the last drop was the network's (silence, the browser offline)
     this.retryTimer = null;
     this.cursorTimer = null;
     this.cursorLatest = null;
     this.cursorSentAt = 0;
     this.stopped = false;
     this.onOnline = () => this.#retryNow();
+    this.onOffline = () => this.#linkLost();
   }
 
   get pending() {
@@ -74,16 +87,17 @@ export class BoardSocket extends EventTarget {
   start() {
     this.stopped = false;
     globalThis.addEventListener?.('online', this.onOnline);
-    globalThis.addEventListener?.('offline', this.onOnline);
+    globalThis.addEventListener?.('offline', this.onOffline);
     this.#open();
   }
 
   stop() {
     this.stopped = true;
     globalThis.removeEventListener?.('online', this.onOnline);
-    globalThis.removeEventListener?.('offline', this.onOnline);
+    globalThis.removeEventListener?.('offline', this.onOffline);
     clearTimeout(this.retryTimer);
     clearTimeout(this.watchdog);
+    clearInterval(this.liveness);
     if (this.socket) this.socket.close(1000);
     this.#setState('closed');
   }
@@ -128,22 +142,26 @@ export class BoardSocket extends EventTarget {
     clearTimeout(this.retryTimer);
     if (this.stopped) return;
     const url = this.seq === null ? this.url : `${this.url}?since=${this.seq}`;
+    if (this.state === 'offline') this.#setState('reconnecting');
     const socket = new this.WebSocketImpl(url);
     this.socket = socket;
     this.generation += 1;
+    this.#armWatchdog(); // an attempt that never opens nor closes counts as silence too
     socket.addEventListener('message', (event) => {
       if (socket !== this.socket) return;
-      this.#armWatchdog();
+      this.lastFrameAt = Date.now();
+      this.probeSentAt = 0;
       let data;
       try {
         data = JSON.parse(event.data);
       } catch {
-        return;
+        data = null;
       }
       // A message is one frame, or an array of frames that were queued together.
       for (const frame of Array.isArray(data) ? data : [data]) {
         if (frame && typeof frame === 'object') this.#receive(frame);
       }
+      if (socket === this.socket) this.#armWatchdog(); // after a welcome's heartbeat is known
     });
     socket.addEventListener('close', (event) => {
       if (socket !== this.socket) return;
@@ -168,7 +186,9 @@ export class BoardSocket extends EventTarget {
         break;
       case 'synced':
         this.attempt = 0;
+        this.networkLost = false;
         this.#setState('connected');
+        this.#watchLiveness();
         this.#emit('synced', frame);
         // Whatever is still pending was not applied before we got here: (re)send it. An op
         // that did reach the server before the drop is answered with an `ack`, not applied twice.
@@ -226,6 +246,7 @@ export class BoardSocket extends EventTarget {
   #sendOp(id, entry) {
     if (this.#send({ type: 'op', id, op: entry.op, data: entry.data })) {
       entry.sentOn = this.generation;
+      entry.sentAt = Date.now();
     }
   }
 
@@ -248,8 +269,9 @@ export class BoardSocket extends EventTarget {
     this.cursorLatest = null;
   }
 
-  #closed(code) {
+  #closed(code, { silent = false } = {}) {
     clearTimeout(this.watchdog);
+    clearInterval(this.liveness);
     this.socket = null;
     if (this.stopped) return;
     if (TERMINAL_CLOSE_CODES.has(code)) {
@@ -257,11 +279,30 @@ export class BoardSocket extends EventTarget {
       return;
     }
     this.attempt += 1;
-    const offline = globalThis.navigator?.onLine === false || this.attempt > this.offlineAfter;
+    // A link that went silent, or a browser without network, is offline at once (and between
+    // the attempts that follow); a close from the server (a restart, say) is first worth a
+    // few quick attempts.
+    if (silent) this.networkLost = true;
+    const offline = this.networkLost || globalThis.navigator?.onLine === false
+      || this.attempt > this.offlineAfter;
     this.#setState(offline ? 'offline' : 'reconnecting');
+    if (globalThis.navigator?.onLine === false) return; // the `online` event brings us back
     const ceiling = Math.min(this.maxDelay, this.minDelay * 2 ** (this.attempt - 1));
     const delay = ceiling / 2 + Math.random() * (ceiling / 2); // jitter: no thundering herd
     this.retryTimer = setTimeout(() => this.#open(), delay);
+  }
+
+  /** The link is gone without a close we could wait for (no network, or silence): drop the
+   * socket, say offline, and try again (at once when the browser is back online). */
+  #linkLost() {
+    if (this.stopped || this.state === 'closed') return;
+    const socket = this.socket;
+    if (socket) {
+      this.socket = null; // its close event, whenever it comes, is no longer ours
+      try { socket.close(4000); } catch { /* already closing */ }
+    } else if (this.state === 'offline') return;
+    clearTimeout(this.retryTimer);
+    this.#closed(4000, { silent: true });
   }
 
   #retryNow() {
@@ -270,13 +311,41 @@ export class BoardSocket extends EventTarget {
       this.#setState('offline');
       return;
     }
-    if (!this.socket) this.#open();
+    if (!this.socket) {
+      this.#setState('reconnecting');
+      this.#open();
+    }
   }
 
   #armWatchdog() {
-    // No frame (heartbeats included) for 2.5 heartbeats: the link is dead without a close.
+    // No frame at all (heartbeats included) for a heartbeat and a half: the link is dead.
     clearTimeout(this.watchdog);
-    this.watchdog = setTimeout(() => this.socket?.close(4000), this.heartbeatMs * 2.5);
+    this.watchdog = setTimeout(() => this.#linkLost(), this.heartbeatMs * 1.5);
+  }
+
+  /** While connected: an op waiting for its answer in silence gets a ping after
+   * `probeAfter`; no frame within `probeAfter` more and the link is dead. */
+  #watchLiveness() {
+    clearInterval(this.liveness);
+    const socket = this.socket;
+    this.liveness = setInterval(() => {
+      if (socket !== this.socket || this.state !== 'connected') {
+        clearInterval(this.liveness);
+        return;
+      }
+      const now = Date.now();
+      if (this.probeSentAt) {
+        if (now - this.probeSentAt >= this.probeAfter) this.#linkLost();
+        return;
+      }
+      let waiting = false;
+      for (const entry of this.pendingOps.values()) {
+        if (entry.sentOn === this.generation && now - entry.sentAt >= this.probeAfter) waiting = true;
+      }
+      if (waiting && now - this.lastFrameAt >= this.probeAfter && this.#send({ type: 'ping' })) {
+        this.probeSentAt = now;
+      }
+    }, Math.min(1000, this.probeAfter / 2));
   }
 
   #setState(state, code = null) {

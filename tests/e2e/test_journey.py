@@ -153,18 +153,19 @@ def test_a_whole_workshop_from_sign_up_to_the_flow_summary(
                 "aria-current", "step"
             )
 
-            # Step 2: identify the people: one link for a participant, one for a viewer, one
-            # click from the board.
-            ada.click(".board-links-nav a:text('Invite people')")
-            expect(ada.locator("#invite-h")).to_be_in_viewport()
-            expect(ada.locator(".chips li.ok")).to_have_count(5)
+            # Step 2: identify the people: the board opens with its Share dialog, a link for
+            # a participant and one for a viewer ready to copy.
+            share = ada.get_by_role("dialog", name="Invite people")
+            expect(share).to_be_visible()
             links = {}
             for role in ("participant", "viewer"):
-                ada.select_option("#invite-role", role)
-                ada.click("button:text('Create invitation link')")
-                link = ada.locator(f"input[aria-label='Invitation link for a {role}']")
+                link = share.get_by_label(f"Invitation link for a {role}")
+                expect(link).to_have_value(re.compile("/join/"))
                 links[role] = link.input_value()
             assert links["participant"] != links["viewer"]
+            share.get_by_role("button", name="Done").click()
+            ada.click(".board-links-nav a:text('Workshop')")
+            expect(ada.locator(".chips li.ok")).to_have_count(5)
 
             # A participant opens the link in another browser, signs up from it and lands on
             # the board.

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { formatDuration, parseDuration, setHoursPerDay } from '../../static/js/board/units.js';
+import { durationProblem, formatDuration, parseDuration, setHoursPerDay } from '../../static/js/board/units.js';
 
 test('parses the human units of the board', () => {
   setHoursPerDay(8);
@@ -13,7 +13,15 @@ test('parses the human units of the board', () => {
   assert.equal(parseDuration('1.5h'), 5400);
   assert.equal(parseDuration('2 days'), 2 * 8 * 3600);
   assert.equal(parseDuration('0'), 0);
-  assert.equal(parseDuration('2'), 7200);
+});
+
+test('a bare number is not read as hours: it is refused with a hint', () => {
+  for (const text of ['2', '45', '1.5', ' 45 ']) assert.equal(parseDuration(text), null, text);
+  assert.equal(durationProblem('45'), '45 what? Try 45m or 45h.');
+  assert.equal(durationProblem('1,5'), '1.5 what? Try 1.5m or 1.5h.');
+  assert.equal(durationProblem('soon'), 'Write a duration like 90m, 2h, 3d or 1w.');
+  assert.equal(durationProblem('45m'), null);
+  assert.equal(durationProblem('0'), null);
 });
 
 test('rejects what is not a duration', () => {

@@ -1,5 +1,7 @@
 // REST calls of the board (facilitation, ranking, backlog), with the page's CSRF token.
 
+import { messageInWords } from './labels.js';
+
 let csrfToken = '';
 
 export function setCsrfToken(token) {
@@ -13,11 +15,14 @@ export class ApiError extends Error {
     this.body = body;
   }
 
+  /** The refusal in words: `detail`, or each field's messages naming the field
+   * ("Team must be at most 100 characters."), never a raw field name. */
   static describe(status, body) {
     if (body && typeof body === 'object') {
       if (typeof body.detail === 'string') return body.detail;
-      const first = Object.entries(body)[0];
-      if (first) return `${first[0]}: ${[].concat(first[1]).join(' ')}`;
+      const sentences = Object.entries(body)
+        .flatMap(([field, messages]) => [].concat(messages).map((message) => messageInWords(field, message)));
+      if (sentences.length) return sentences.join(' ');
     }
     return `The server answered ${status}.`;
   }

@@ -23,6 +23,12 @@ import { Stickies, keyOf } from './stickies.js';
 import { BoardStore } from './store.js';
 import { setHoursPerDay } from './units.js';
 import { Voting } from './voting.js';
+// Offline edits, conflicts, leaving with unsaved work, sharing the workshop.
+import { Conflicts } from './conflicts.js';
+import { LeaveGuard } from './leave-guard.js';
+import { PendingEdits } from './pending-edits.js';
+import { Share } from './share.js';
+import { laneOf, laneTargets, laneY } from './lanes.js';
 
 const NUDGE = 10;
 const NUDGE_FAST = 50;
@@ -89,6 +95,10 @@ export function boot(root) {
   ctx.states = new TrackerStates(ctx, root.querySelector('.panel-states'));
   const ladder = new Ladder(root.querySelector('.ladder'));
   new Exports(ctx, root.querySelector('.panel-export'));
+  ctx.pendingEdits = new PendingEdits(ctx);
+  ctx.conflicts = new Conflicts(ctx);
+  ctx.leaveGuard = new LeaveGuard(ctx);
+  ctx.share = new Share(ctx);
   const emptyHint = root.querySelector('.empty-hint');
 
   // Frames -> store -> views ------------------------------------------------------------------
@@ -236,7 +246,8 @@ export function boot(root) {
     if (kind === 'activity') {
       const activities = store.activities();
       const last = activities.at(-1);
-      data = { title: 'New activity', x: last ? last.x + 240 : 40, y: last ? last.y : 40 };
+      const lane = last ? laneOf(last.y) : 0; // on the lane of the last one, its row
+      data = { title: 'New activity', x: last ? last.x + 240 : 40, y: laneY(lane), lane };
       op = 'activity.create';
     } else if (kind === 'waste') {
       const pinned = ctx.selection.items().find((item) => item.kind === 'activity');
@@ -293,9 +304,10 @@ export function boot(root) {
 
   /** Moves the selected stickies by (dx, dy) from `origins`; keeps the activity lane's flow
    * order left to right. */
-  function moveSelection(dx, dy, origins) {
-    const targets = new Map();
+  function moveSelection(dx, dy, origins, { keyboard = false } = {}) {
+    let targets = new Map();
     for (const [key, origin] of origins) targets.set(key, { x: Math.round(origin.x + dx), y: Math.round(origin.y + dy) });
+    targets = laneTargets(store.list('activity'), targets, origins, keyboard ? dy : null); // on their lanes' rows
     const ops = [];
     const activities = store.activities();
     const byX = [...activities].sort((a, b) => (targets.get(keyOf('activity', a.id))?.x ?? a.x) - (targets.get(keyOf('activity', b.id))?.x ?? b.x));
@@ -345,7 +357,7 @@ export function boot(root) {
     nudge.timer = window.setTimeout(() => {
       const done = nudge;
       nudge = null;
-      moveSelection(done.dx, done.dy, done.origins);
+      moveSelection(done.dx, done.dy, done.origins, { keyboard: true });
     }, 350);
     return true;
   }

@@ -10,6 +10,7 @@
 
 import { announce } from './dom.js';
 import { SIZES } from './labels.js';
+import { pastedOnLanes } from './lanes.js';
 
 export const CLIP_FORMAT = 'flowmap/stickies';
 const STORAGE_PREFIX = 'flowmap.clipboard.workshop.';
@@ -211,7 +212,8 @@ export class Clipboard {
 
   async #create(clip, at, verb, noun) {
     const { store, selection, canvas } = this.ctx;
-    const ops = pasteOps(clip, { stream: store.stream?.id, at, activityExists: (id) => Boolean(store.get('activity', id)) });
+    // Activities land on their lanes' rows, clear of the lane's others (the clip as one group).
+    const ops = pastedOnLanes(pasteOps(clip, { stream: store.stream?.id, at, activityExists: (id) => Boolean(store.get('activity', id)) }), store.list('activity'));
     const stickyOps = ops.filter((op) => op.ref !== undefined);
     const frames = await this.ctx.perform(`${noun} of ${stickyCount(stickyOps.length)}`, ops);
     if (!frames) return;

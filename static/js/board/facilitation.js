@@ -4,6 +4,7 @@
 
 import { api } from './api.js';
 import { announce, fill, h } from './dom.js';
+import { timerFace } from './timer.js';
 
 export class Facilitation {
   constructor(ctx, root) {
@@ -67,26 +68,20 @@ export class Facilitation {
   #startTicking() {
     window.clearInterval(this.tick);
     const update = () => {
-      const endsAt = this.ctx.store.workshop?.timer_ends_at;
-      if (!endsAt) {
-        this.timerText.textContent = '–:––';
-        this.timerText.classList.remove('running', 'ending', 'over');
-        this.timerText.setAttribute('aria-label', 'No timer running');
-        return;
-      }
-      const left = Math.round((Date.parse(endsAt) - Date.now()) / 1000);
-      const shown = Math.max(0, left);
-      this.timerText.textContent = `${Math.floor(shown / 60)}:${String(shown % 60).padStart(2, '0')}`;
-      this.timerText.setAttribute('aria-label', left > 0 ? `${Math.floor(shown / 60)} minutes ${shown % 60} seconds left` : 'Time is up');
-      this.timerText.classList.toggle('running', left > 0);
-      this.timerText.classList.toggle('ending', left > 0 && left <= 60);
-      this.timerText.classList.toggle('over', left <= 0);
-      if (left === 60) announce('One minute left.');
-      if (left === 0) announce('Time is up.');
-      if (left < -3600) window.clearInterval(this.tick);
+      const face = timerFace(this.ctx.store.workshop?.timer_ends_at, Date.now());
+      const before = this.timerText.dataset.state;
+      this.timerText.textContent = face.text;
+      this.timerText.setAttribute('aria-label', face.label);
+      this.timerText.dataset.state = face.state;
+      this.timerText.classList.toggle('running', face.state === 'running' || face.state === 'ending');
+      this.timerText.classList.toggle('ending', face.state === 'ending');
+      this.timerText.classList.toggle('over', face.state === 'over');
+      if (face.left === 60) announce('One minute left.');
+      if (face.state === 'over' && before !== 'over' && before !== undefined) announce('Time’s up.');
+      if (face.state === 'idle') window.clearInterval(this.tick); // until the next timer_ends_at
     };
     update();
-    this.tick = window.setInterval(update, 1000);
+    if (this.timerText.dataset.state !== 'idle') this.tick = window.setInterval(update, 1000);
   }
 
   // Facilitator actions --------------------------------------------------------------------

@@ -7,6 +7,11 @@
 // source, a waste's activity) become the created object's id before they are sent. A tracker
 // state is only ever updated (`state.update`, its activity on this map): its inverse is the
 // same op with the activity it had.
+//
+// An edit may carry the `version` it was made against (the server refuses it with a
+// `conflict` if someone else changed those fields since, docs/realtime.md). That is the
+// edit's own claim: once applied, its redo and its undo are sent without a version, as every
+// undo always was (last writer wins).
 
 const READ_ONLY = new Set(['id', 'version', 'member', 'stream', 'created_at', 'updated_at']);
 const REFERENCES = {
@@ -46,6 +51,13 @@ export class History extends EventTarget {
     } catch (error) {
       if (record) this.#drop(entry);
       throw error;
+    } finally {
+      for (const step of steps) {
+        if (step.forward.data && 'version' in step.forward.data) {
+          const { version, ...rest } = step.forward.data;
+          step.forward.data = rest;
+        }
+      }
     }
   }
 
@@ -103,7 +115,7 @@ export class History extends EventTarget {
       return { op: `${kind}.create`, data: fields };
     }
     const previous = { id: data.id };
-    for (const name of Object.keys(data)) if (name !== 'id' && current) previous[name] = current[name];
+    for (const name of Object.keys(data)) if (!READ_ONLY.has(name) && current) previous[name] = current[name];
     return { op, data: previous };
   }
 

@@ -32,3 +32,27 @@ export const SIZES = {
   countermeasure: { width: 180, height: 100 },
   note: { width: 180, height: 100 },
 };
+
+/** The server's names of fields in words (vsm_site.validation.FIELD_LABELS through the
+ * page), `{field: name}`; empty outside a board page. */
+export const FIELD_LABELS = pageChoices('board-field-labels');
+
+/** "process_time" -> "Process time": the page's name of the field, or one made from it. */
+export function fieldLabel(name, labels = FIELD_LABELS) {
+  const label = labels[name];
+  if (label) return label;
+  const words = String(name).replace(/_/g, ' ').trim();
+  return words ? words[0].toUpperCase() + words.slice(1) : 'This field';
+}
+
+/** One field's message of a refusal as a sentence naming the field in words, as the server
+ * says it on the board's socket (vsm_site.validation.message_in_words). */
+export function messageInWords(name, message, labels = FIELD_LABELS) {
+  const text = String(message);
+  if (!name || name === 'non_field_errors' || name === '__all__') return text;
+  const label = fieldLabel(name, labels);
+  if (text === 'This field is required.') return `${label} is required.`;
+  if (text === 'Unknown field.') return `“${String(name).slice(0, 100)}” is not something that can be set here.`;
+  if (text.startsWith('Must ')) return `${label} m${text.slice(1)}`;
+  return text;
+}

@@ -13,18 +13,11 @@ export class Status {
   }
 
   connection({ state, pending }) {
-    const changes = `${pending} ${pending === 1 ? 'change' : 'changes'}`;
-    let text;
-    let css = state;
-    if (state === 'connected') {
-      text = pending ? `Saving ${changes}…` : 'Connected';
-      if (pending) css = 'saving';
-    } else if (state === 'reconnecting') text = pending ? `Reconnecting… ${changes} waiting` : 'Reconnecting…';
-    else if (state === 'offline') text = pending ? `Offline · ${changes} not saved yet` : 'Offline';
-    else if (state === 'closed') text = 'Disconnected: sign in again';
-    else text = 'Connecting…';
-    this.pill.dataset.state = css;
-    this.text.textContent = text;
+    const text = connectionText(state, pending);
+    this.pill.dataset.state = state === 'connected' && pending ? 'saving' : state;
+    // The live region speaks only when the words change (a count going up while typing
+    // offline is said once per change, not once per frame).
+    if (this.text.textContent !== text) this.text.textContent = text;
     this.root.dataset.connection = state;
   }
 
@@ -38,4 +31,18 @@ export class Status {
     this.toasts.append(toast);
     window.setTimeout(() => toast.remove(), kind === 'error' ? 6000 : 3000);
   }
+}
+
+/** What the connection pill says: the state, and what happens to the person's changes. */
+export function connectionText(state, pending = 0) {
+  const changes = `${pending} ${pending === 1 ? 'change' : 'changes'}`;
+  if (state === 'connected') return pending ? `Saving ${changes}…` : 'Connected';
+  if (state === 'reconnecting') return pending ? `Reconnecting… ${changes} waiting` : 'Reconnecting…';
+  if (state === 'offline') {
+    return pending
+      ? `Offline — ${changes} will be sent when you are back`
+      : 'Offline — changes you make will be sent when you are back';
+  }
+  if (state === 'closed') return 'Disconnected: sign in again';
+  return 'Connecting…';
 }

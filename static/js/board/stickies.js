@@ -5,7 +5,7 @@
 import { announce, h, fill } from './dom.js';
 import { BREADTHS, KIND_NAMES, NOTE_KINDS, SIZES, STATUSES, WASTE_CATEGORIES } from './labels.js';
 import { measuredRow } from './measured.js';
-import { formatDuration, parseDuration, speakDuration } from './units.js';
+import { durationProblem, formatDuration, parseDuration, speakDuration } from './units.js';
 
 const STICKY_KINDS = ['activity', 'waste', 'countermeasure', 'note'];
 
@@ -110,10 +110,14 @@ export class Stickies {
     if (kind === 'note') element.dataset.noteKind = object.kind;
     if (object.color && (kind === 'activity' || kind === 'note')) element.style.setProperty('--sticky', object.color);
     element.classList.toggle('selected', this.ctx.selection.has(key));
-    element.setAttribute('aria-label', this.#describe(kind, object));
+    // An edit still waiting for the network shows as typed (pending-edits.js).
+    const shown = this.ctx.pendingEdits?.shown(kind, id, object) ?? object;
+    element.setAttribute('aria-label', this.#describe(kind, shown));
     if (this.editing?.key === key) return; // keep the form under the typing person's cursor
-    fill(element, ...this.#content(kind, object));
+    fill(element, ...this.#content(kind, shown));
     this.#decorate(element, kind, id);
+    this.ctx.pendingEdits?.decorate(element, kind, id);
+    this.ctx.conflicts?.decorate(element, kind, id);
   }
 
   refreshSelection() {
@@ -295,7 +299,9 @@ export class Stickies {
     form.addEventListener('focusout', (event) => {
       if (!form.contains(event.relatedTarget)) window.setTimeout(() => { if (this.editing?.form === form) this.#finishEdit(true); }, 0);
     });
-    this.editing = { key, kind, id, form, inputs, saving: false };
+    // What the form was opened on: only the fields the person changed from it are sent, with
+    // its version (a field someone else changed since is a conflict, not overwritten).
+    this.editing = { key, kind, id, form, inputs, saving: false, original: { ...object } };
     element.classList.add('editing');
     fill(element, form);
     const first = inputs[fieldName] || Object.values(inputs)[0];
@@ -321,16 +327,25 @@ export class Stickies {
           input.focus();
           return;
         }
-        if (value !== object[field.name]) changes[field.name] = value;
+        if (value !== editing.original[field.name]) changes[field.name] = value;
       }
       if (Object.keys(changes).length) {
         this.#setSaving(editing, true);
+        const data = { id: editing.id, ...changes, version: editing.original.version };
+        const sending = this.ctx.history.change(`edit of ${KIND_NAMES[editing.kind].toLowerCase()}`, [{ op: `${editing.kind}.update`, data }]);
+        const conflict = (rejection) => this.ctx.conflicts?.show(editing.kind, editing.id, changes, rejection);
+        let outcome;
         try {
-          await this.ctx.history.change(`edit of ${KIND_NAMES[editing.kind].toLowerCase()}`, [{ op: `${editing.kind}.update`, data: { id: editing.id, ...changes } }]);
+          // Offline (now or while waiting), the edit waits for the network on the card, not here.
+          outcome = await Promise.race([sending, this.ctx.pendingEdits?.whenOffline(sending)].filter(Boolean));
         } catch (rejection) {
-          this.#rejected(editing, rejection);
+          if ((rejection?.frame || rejection)?.reason === 'conflict' && this.ctx.conflicts) {
+            conflict(rejection);
+            if (this.editing === editing) this.#finishEdit(false);
+          } else this.#rejected(editing, rejection);
           return;
         }
+        if (outcome === 'queued') this.ctx.pendingEdits.track(editing.kind, editing.id, changes, sending, { onConflict: conflict });
         if (this.editing !== editing) return; // closed meanwhile (Cancel, another sticky)
       }
     }
@@ -502,7 +517,7 @@ function displayValue(field, value) {
 function parseValue(field, raw) {
   if (field.type === 'duration') {
     const seconds = parseDuration(raw);
-    if (seconds === null) return { error: 'Write a duration like 90m, 2h, 3d or 1w.' };
+    if (seconds === null) return { error: durationProblem(raw) }; // a bare 45: minutes or hours?
     return { value: seconds };
   }
   if (field.type === 'percent') {

@@ -23,13 +23,15 @@ const UNIT_WORDS = {
 };
 
 /**
- * "90m", "2h", "3d", "1w", "1h 30m", "1.5h", "2 days" -> seconds; a bare number is hours.
- * Returns null for anything else (negative, empty, unknown unit).
+ * "90m", "2h", "3d", "1w", "1h 30m", "1.5h", "2 days" -> seconds; "0" is 0. A bare number
+ * (45) is not a duration: 45 minutes and 45 hours are both plausible, so it is refused
+ * (durationProblem says how to write it). Returns null for anything else too (negative,
+ * empty, unknown unit).
  */
 export function parseDuration(text) {
   const source = String(text ?? '').trim().toLowerCase().replace(/,/g, '.');
   if (source === '') return null;
-  if (/^\d+(\.\d+)?$/.test(source)) return Math.round(Number(source) * 3600);
+  if (/^\d+(\.\d+)?$/.test(source)) return Number(source) === 0 ? 0 : null;
   const part = /(\d+(?:\.\d+)?)\s*([a-z]+)\s*/y;
   const sizes = unitSeconds();
   let total = 0;
@@ -44,6 +46,14 @@ export function parseDuration(text) {
     index = part.lastIndex;
   }
   return Number.isFinite(total) ? Math.round(total) : null;
+}
+
+/** Why `text` is not a duration, in words with a hint (null when it is one). */
+export function durationProblem(text) {
+  const source = String(text ?? '').trim().replace(/,/g, '.');
+  if (parseDuration(source) !== null) return null;
+  if (/^\d+(\.\d+)?$/.test(source)) return `${source} what? Try ${source}m or ${source}h.`;
+  return 'Write a duration like 90m, 2h, 3d or 1w.';
 }
 
 /**

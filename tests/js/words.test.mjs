@@ -1,0 +1,41 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { ApiError } from '../../static/js/board/api.js';
+import { fieldLabel, messageInWords } from '../../static/js/board/labels.js';
+import { wouldLoseWork } from '../../static/js/board/leave-guard.js';
+import { withPending } from '../../static/js/board/pending-edits.js';
+import { connectionText } from '../../static/js/board/status.js';
+
+const labels = { team: 'Team', process_time: 'Process time' };
+
+test('a refusal names the field in words, never its raw name', () => {
+  assert.equal(messageInWords('team', 'Must be at most 100 characters.', labels), 'Team must be at most 100 characters.');
+  assert.equal(messageInWords('process_time', 'This field is required.', labels), 'Process time is required.');
+  assert.equal(messageInWords('non_field_errors', 'Expected an object.', labels), 'Expected an object.');
+  assert.equal(fieldLabel('wait_time', {}), 'Wait time'); // a name the page did not give
+  assert.equal(ApiError.describe(400, { team: ['Must be at most 100 characters.'] }), 'Team must be at most 100 characters.');
+  assert.equal(ApiError.describe(403, { detail: 'Only a facilitator can do this.' }), 'Only a facilitator can do this.');
+});
+
+test('the connection says offline with what happens to the changes, and reconnecting while it tries', () => {
+  assert.equal(connectionText('offline', 2), 'Offline — 2 changes will be sent when you are back');
+  assert.equal(connectionText('offline', 1), 'Offline — 1 change will be sent when you are back');
+  assert.equal(connectionText('reconnecting', 0), 'Reconnecting…');
+  assert.equal(connectionText('reconnecting', 3), 'Reconnecting… 3 changes waiting');
+  assert.equal(connectionText('connected', 2), 'Saving 2 changes…');
+  assert.equal(connectionText('connected', 0), 'Connected');
+});
+
+test('leaving asks first with typed text in an open form, or changes not confirmed', () => {
+  assert.equal(wouldLoseWork({}), false);
+  assert.equal(wouldLoseWork({ formTyped: true }), true);
+  assert.equal(wouldLoseWork({ pending: 1 }), true);
+});
+
+test('a card shows its edits still waiting for the network on top, in order', () => {
+  const object = { id: 1, title: 'Review', wait_time: 3600 };
+  assert.equal(withPending(object, []), object);
+  assert.deepEqual(withPending(object, [{ changes: { wait_time: 7200 } }, { changes: { wait_time: 9000, title: 'Code review' } }]),
+    { id: 1, title: 'Code review', wait_time: 9000 });
+});
