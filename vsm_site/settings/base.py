@@ -288,6 +288,9 @@ VSM_INVITATION_DAYS = env.int("VSM_INVITATION_DAYS", default=14)
 VSM_HOURS_PER_DAY = env.int("VSM_HOURS_PER_DAY", default=8)
 # A burst of edits within this window gives one summary recompute (seconds).
 VSM_SUMMARY_DEBOUNCE = env.float("VSM_SUMMARY_DEBOUNCE", default=0.3)
+# The board socket's heartbeat (seconds): a browser that hears nothing for one and a half of
+# them takes the link for dead and says it is offline (docs/realtime.md).
+VSM_WS_HEARTBEAT_SECONDS = env.float("VSM_WS_HEARTBEAT_SECONDS", default=20)
 
 # Work-item imports: the largest file accepted, and the largest one imported while the request
 # waits (201); larger ones go to a worker (202) with progress on the Flow page.
