@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { ApiError } from '../../static/js/board/api.js';
-import { fieldLabel, messageInWords } from '../../static/js/board/labels.js';
+import { errorsInWords, fieldLabel, messageInWords } from '../../static/js/board/labels.js';
 import { wouldLoseWork } from '../../static/js/board/leave-guard.js';
 import { withPending } from '../../static/js/board/pending-edits.js';
 import { connectionText } from '../../static/js/board/status.js';
@@ -16,6 +16,14 @@ test('a refusal names the field in words, never its raw name', () => {
   assert.equal(fieldLabel('wait_time', {}), 'Wait time'); // a name the page did not give
   assert.equal(ApiError.describe(400, { team: ['Must be at most 100 characters.'] }), 'Team must be at most 100 characters.');
   assert.equal(ApiError.describe(403, { detail: 'Only a facilitator can do this.' }), 'Only a facilitator can do this.');
+  assert.equal(ApiError.describe(500, null), 'The server answered 500.');
+});
+
+test('the Flow page says an import refused in words too (no field names from its page)', () => {
+  assert.deepEqual(errorsInWords({ format: ['Must be one of: long_csv, jira_json.'], file: ['This field is required.'] }),
+    ['Format must be one of: long_csv, jira_json.', 'File is required.']);
+  assert.deepEqual(errorsInWords({ detail: 'Too large.' }), ['Too large.']);
+  assert.deepEqual(errorsInWords('oops'), []);
 });
 
 test('the connection says offline with what happens to the changes, and reconnecting while it tries', () => {

@@ -1,6 +1,6 @@
 // REST calls of the board (facilitation, ranking, backlog), with the page's CSRF token.
 
-import { messageInWords } from './labels.js';
+import { errorsInWords } from './labels.js';
 
 let csrfToken = '';
 
@@ -18,13 +18,8 @@ export class ApiError extends Error {
   /** The refusal in words: `detail`, or each field's messages naming the field
    * ("Team must be at most 100 characters."), never a raw field name. */
   static describe(status, body) {
-    if (body && typeof body === 'object') {
-      if (typeof body.detail === 'string') return body.detail;
-      const sentences = Object.entries(body)
-        .flatMap(([field, messages]) => [].concat(messages).map((message) => messageInWords(field, message)));
-      if (sentences.length) return sentences.join(' ');
-    }
-    return `The server answered ${status}.`;
+    const sentences = errorsInWords(body);
+    return sentences.length ? sentences.join(' ') : `The server answered ${status}.`;
   }
 }
 

@@ -56,3 +56,10 @@ export function messageInWords(name, message, labels = FIELD_LABELS) {
   if (text.startsWith('Must ')) return `${label} m${text.slice(1)}`;
   return text;
 }
+
+/** A REST refusal's messages as sentences: its `detail`, or each field's messages in words. */
+export function errorsInWords(body, labels = FIELD_LABELS) {
+  if (!body || typeof body !== 'object') return [];
+  if (typeof body.detail === 'string') return [body.detail];
+  return Object.entries(body).flatMap(([field, messages]) => [].concat(messages).map((message) => messageInWords(field, message, labels)));
+}

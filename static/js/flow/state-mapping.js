@@ -6,6 +6,8 @@
 // same, for every other open page). The editor is part of that body, so listeners are
 // delegated to the page's container.
 
+import { errorsInWords } from '../board/labels.js';
+
 /** The PATCH body that puts a state on `activity` of a map, or takes it off that map. */
 export function activityPatch(activityValue, mapId) {
   return activityValue === '' || activityValue === null || activityValue === undefined
@@ -45,12 +47,8 @@ export function setupMapping({ container, url, csrfToken, refresh }) {
   }
 
   function describe(body, status) {
-    if (body && typeof body === 'object') {
-      if (typeof body.detail === 'string') return body.detail;
-      const first = Object.values(body)[0];
-      if (first) return [].concat(first).join(' ');
-    }
-    return `the server answered ${status}`;
+    const sentences = errorsInWords(body);
+    return sentences.length ? sentences.join(' ') : `the server answered ${status}`;
   }
 
   async function save(changes, done, focusKey, target = url) {

@@ -4,6 +4,8 @@
 // The result (items and state changes imported, or the errors with their lines, and the
 // warnings) is written as text.
 
+import { errorsInWords } from '../board/labels.js';
+
 const POLL_MS = 2000;
 const FINISHED = new Set(['done', 'failed']);
 
@@ -111,13 +113,6 @@ export function setupUpload({ form, csrfToken, detailUrl, panel, progress, bar, 
       : `Step 2 of 2: importing on the server, ${Math.round(share * 100)}%`);
   }
 
-  function fieldErrors(body) {
-    if (!body || typeof body !== 'object') return [];
-    if (typeof body.detail === 'string') return [body.detail];
-    return Object.entries(body).flatMap(([field, messages]) =>
-      [].concat(messages).map((message) => (field === 'non_field_errors' ? String(message) : `${field}: ${message}`)));
-  }
-
   function onAnswer(xhr) {
     let body = null;
     try { body = JSON.parse(xhr.responseText); } catch { body = null; }
@@ -134,7 +129,7 @@ export function setupUpload({ form, csrfToken, detailUrl, panel, progress, bar, 
     }
     busy(false);
     progress.hidden = true;
-    const messages = fieldErrors(body);
+    const messages = errorsInWords(body);
     if (xhr.status === 403) messages.unshift('Only a facilitator of this workshop can import work items.');
     result.className = 'import-result failed';
     result.replaceChildren(
