@@ -32,8 +32,10 @@ from tests.factories import (
     WasteFactory,
     WorkshopFactory,
 )
+from tests.stack.servers import free_port
 from workitems.api import urls as workitems_api_urls
-from workitems.models import WorkItemImport, WorkState
+from workitems.crypto import credential_encrypt
+from workitems.models import Connection, ConnectionSync, WorkItemImport, WorkState
 from workshops.api import urls as workshop_api_urls
 from workshops.models import Membership, Role, Workshop
 
@@ -121,6 +123,18 @@ MATRIX: list[tuple[str, str, int, int, int, int, str]] = [
     ("GET",    "streams/{stream}/measured/",                        200, 200, 200, 404, ANON),
     # The world has no work items: the facilitator gets the 400 "no measured figures".
     ("POST",   "streams/{stream}/measured/apply/",                  400, 403, 403, 404, ANON),
+    # Tracker connections: facilitators only; other members get 403 for the list (they know
+    # the workshop) and 404 for a connection or a sync (the same as for none).
+    ("GET",    "workshops/{workshop}/connections/",                 200, 403, 403, 404, ANON),
+    ("POST",   "workshops/{workshop}/connections/",                 201, 403, 403, 404, ANON),
+    ("GET",    "connections/{connection}/",                         200, 404, 404, 404, ANON),
+    ("PATCH",  "connections/{connection}/",                         200, 404, 404, 404, ANON),
+    ("DELETE", "connections/{connection}/",                         204, 404, 404, 404, ANON),
+    # The world's tracker listens nowhere: the answer says so ({"ok": false, "message"}).
+    ("POST",   "connections/{connection}/test/",                    200, 404, 404, 404, ANON),
+    # Queued for a worker (the test's transaction never commits, so it stays pending).
+    ("POST",   "connections/{connection}/sync/",                    202, 404, 404, 404, ANON),
+    ("GET",    "connection-syncs/{sync}/",                          200, 404, 404, 404, ANON),
 ]
 # fmt: on
 # What each write sends; "{name}" stands for the id of that object of the world below.
@@ -149,6 +163,12 @@ BODIES: dict[tuple[str, str], Any] = {
     ("PUT", "workshops/{workshop}/type-rules/"): [
         {"match": "tag", "value": "risk", "flow_type": "risk"}
     ],
+    ("POST", "workshops/{workshop}/connections/"): {
+        "kind": "github",
+        "scope": {"owner": "acme", "repo": "shop"},
+        "credential": {"token": "ghp_" + "x" * 36},
+    },
+    ("PATCH", "connections/{connection}/"): {"schedule": 0},
     ("POST", "workshops/{workshop}/import/"): {
         "format": "flowmap.stream",
         "version": 1,
@@ -217,7 +237,22 @@ def _world(workshop: Workshop, stream: ValueStream, voter: Membership) -> dict[s
             workshop=workshop, name="In Progress", order=0, flow_state="active"
         ).pk,
         "import": WorkItemImport.objects.create(workshop=workshop, status="done").pk,
+        **_connection_world(workshop),
     }
+
+
+def _connection_world(workshop: Workshop) -> dict[str, int]:
+    """A tracker connection (at a loopback port nothing listens on) and one of its syncs."""
+    connection = Connection.objects.create(
+        workshop=workshop,
+        kind="github",
+        base_url=f"http://127.0.0.1:{free_port()}",
+        scope={"owner": "acme", "repo": "shop"},
+        credential_encrypted=credential_encrypt({"token": "ghp_" + "y" * 36}),
+        credential_hint="yyyy",
+    )
+    sync = ConnectionSync.objects.create(connection=connection, workshop=workshop, status="done")
+    return {"connection": connection.pk, "sync": sync.pk}
 
 
 @pytest.fixture

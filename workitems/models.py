@@ -265,6 +265,7 @@ class ConnectionSync(models.Model):
         "workshops.Workshop", on_delete=models.CASCADE, related_name="connection_syncs"
     )
     trigger = models.CharField(max_length=10, choices=Trigger.choices, default=Trigger.MANUAL)
+    full = models.BooleanField(default=False)  # every item again, not only the changed ones
     status = models.CharField(max_length=10, choices=SyncStatus.choices, default=SyncStatus.PENDING)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)

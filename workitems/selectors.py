@@ -10,6 +10,8 @@ from django.http import Http404
 
 from vsm_site.ids import row_id
 from workitems.models import (
+    Connection,
+    ConnectionSync,
     ImportStatus,
     StateActivity,
     Transition,
@@ -19,7 +21,7 @@ from workitems.models import (
     WorkState,
 )
 from workitems.rules import default_type_rules
-from workshops.selectors import AnyUser, membership_get
+from workshops.selectors import AnyUser, facilitator_membership_get, membership_get
 
 
 def import_progress_key(import_id: int) -> str:
@@ -137,3 +139,82 @@ def work_history_facts(*, workshop_id: int) -> dict[str, Any]:
         transitions=Count("id"), first=Min("entered_at"), last=Max("entered_at")
     )
     return {**facts, "items": WorkItem.objects.filter(workshop_id=workshop_id).count()}
+
+
+# Tracker connections: facilitators only. Others get 403 for a workshop's list (they may know
+# the workshop) and 404 for a connection or a sync (the same as for none).
+
+
+def sync_data(sync: ConnectionSync) -> dict[str, Any]:
+    """A sync record as the API and the Flow page's `sync.progress` frames present it."""
+    return {
+        "id": sync.pk,
+        "connection": sync.connection_id,
+        "trigger": sync.trigger,
+        "status": sync.status,
+        "items": sync.items,
+        "transitions": sync.transitions,
+        "pages": sync.pages,
+        "attempts": sync.attempts,
+        "full": sync.full,
+        "message": sync.message,
+        "errors": sync.errors,
+        "warnings": sync.warnings,
+        "since": sync.since.isoformat() if sync.since else None,
+        "created_at": sync.created_at.isoformat() if sync.created_at else None,
+        "started_at": sync.started_at.isoformat() if sync.started_at else None,
+        "finished_at": sync.finished_at.isoformat() if sync.finished_at else None,
+        "retry_at": sync.retry_at.isoformat() if sync.retry_at else None,
+    }
+
+
+def connection_data(connection: Connection) -> dict[str, Any]:
+    """A connection as the API shows it: never its credential, only `credential_hint` (the
+    token's last four characters); `last_sync` its latest sync record, or null."""
+    latest = connection.syncs.order_by("-created_at", "-id").first()
+    return {
+        "id": connection.pk,
+        "kind": connection.kind,
+        "base_url": connection.base_url,
+        "scope": connection.scope,
+        "credential_hint": connection.credential_hint,
+        "schedule": connection.schedule,
+        "last_sync": sync_data(latest) if latest is not None else None,
+        "last_success": connection.cursor.isoformat() if connection.cursor else None,
+        "items": connection.work_items.count(),
+        "created_at": connection.created_at.isoformat() if connection.created_at else None,
+    }
+
+
+def connection_list(*, user: AnyUser, workshop_id: int) -> list[Connection]:
+    facilitator_membership_get(user=user, workshop_id=workshop_id)
+    return list(Connection.objects.filter(workshop_id=workshop_id).order_by("id"))
+
+
+def connection_for_facilitator(*, user: AnyUser, connection_id: Any) -> Connection:
+    """A connection of a workshop the user facilitates; Http404 otherwise (whatever the
+    reason, so a connection's existence is never revealed to other members)."""
+    connection = (
+        Connection.objects.filter(pk=connection_id).first() if row_id(connection_id) else None
+    )
+    if connection is None:
+        raise Http404("No such connection.")
+    try:
+        membership = membership_get(user=user, workshop_id=connection.workshop_id)
+    except Http404:
+        raise Http404("No such connection.") from None
+    if not membership.is_facilitator:
+        raise Http404("No such connection.")
+    return connection
+
+
+def sync_get(*, user: AnyUser, sync_id: Any) -> ConnectionSync:
+    """A sync record of a connection the user may see (facilitators); Http404 otherwise."""
+    sync = ConnectionSync.objects.filter(pk=sync_id).first() if row_id(sync_id) else None
+    if sync is None:
+        raise Http404("No such sync.")
+    try:
+        connection_for_facilitator(user=user, connection_id=sync.connection_id)
+    except Http404:
+        raise Http404("No such sync.") from None
+    return sync

@@ -50,3 +50,85 @@ WorkStateSerializer = spec_serializer(
     },
 )
 TypeRuleSerializer = spec_serializer("TypeRule", TYPE_RULE_SPEC)
+
+
+# Tracker connections (workitems.connections validates input; these describe the shapes).
+
+
+class ConnectionSyncSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    connection = serializers.IntegerField()
+    trigger = serializers.ChoiceField(choices=("manual", "schedule"))
+    status = serializers.ChoiceField(choices=("pending", "running", "retrying", "done", "failed"))
+    items = serializers.IntegerField(help_text="Work items changed (created or updated).")
+    transitions = serializers.IntegerField(help_text="Their state transitions.")
+    pages = serializers.IntegerField(help_text="Pages fetched by the current attempt.")
+    attempts = serializers.IntegerField()
+    message = serializers.CharField(help_text="What happened, in words.")
+    errors = ImportProblemSerializer(many=True, help_text="Any error: nothing was written.")
+    warnings = ImportProblemSerializer(many=True)
+    full = serializers.BooleanField(help_text="Every item was asked for again.")
+    since = serializers.DateTimeField(
+        allow_null=True, help_text="Changes since this instant were asked for; null: all."
+    )
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    retry_at = serializers.DateTimeField(allow_null=True, help_text="When it is tried again.")
+
+
+class ConnectionSyncRequestSerializer(serializers.Serializer):
+    full = serializers.BooleanField(
+        required=False,
+        help_text="Fetch every item again, not only what changed since the last sync.",
+    )
+
+
+class ConnectionRequestSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=("azure_devops", "jira", "github"))
+    base_url = serializers.CharField(
+        required=False,
+        help_text="https only. Defaults: https://analytics.dev.azure.com, "
+        "https://api.github.com; Jira: your site, https://<site>.atlassian.net.",
+    )
+    scope = serializers.DictField(
+        help_text="azure_devops: {organization, project, filter?, query?}; jira: {jql}; "
+        "github: {owner, repo, labels?}."
+    )
+    credential = serializers.DictField(
+        write_only=True,
+        help_text="azure_devops and github: {token}; jira: {email, token}. Never returned.",
+    )
+    schedule = serializers.IntegerField(
+        required=False, help_text="Minutes between syncs (0, 15, 30, 60…1440; 0: on demand)."
+    )
+
+
+class ConnectionPatchSerializer(ConnectionRequestSerializer):
+    kind = serializers.ChoiceField(choices=("azure_devops", "jira", "github"), required=False)
+    scope = serializers.DictField(required=False)
+    credential = serializers.DictField(
+        required=False, write_only=True, help_text="Required with a new base_url."
+    )
+
+
+class ConnectionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=("azure_devops", "jira", "github"))
+    base_url = serializers.CharField()
+    scope = serializers.DictField()
+    credential_hint = serializers.CharField(
+        help_text="The token's last four characters (empty for a token under 12)."
+    )
+    schedule = serializers.IntegerField()
+    last_sync = ConnectionSyncSerializer(allow_null=True)
+    last_success = serializers.DateTimeField(
+        allow_null=True, help_text="When the last successful sync started (its cursor)."
+    )
+    items = serializers.IntegerField(help_text="Work items this connection brought.")
+    created_at = serializers.DateTimeField()
+
+
+class ConnectionTestSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    message = serializers.CharField()

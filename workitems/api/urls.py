@@ -24,3 +24,27 @@ urlpatterns = [
     path("work-states/<id:pk>/", views.WorkStateDetailView.as_view(), name="api-work-state"),
     path("workshops/<id:pk>/type-rules/", views.TypeRuleListView.as_view(), name="api-type-rules"),
 ]
+
+urlpatterns += [
+    path(
+        "workshops/<id:pk>/connections/",
+        views.ConnectionListView.as_view(),
+        name="api-connections",
+    ),
+    path("connections/<id:pk>/", views.ConnectionDetailView.as_view(), name="api-connection"),
+    path(
+        "connections/<id:pk>/test/",
+        views.ConnectionTestView.as_view(),
+        name="api-connection-test",
+    ),
+    path(
+        "connections/<id:pk>/sync/",
+        views.ConnectionSyncView.as_view(),
+        name="api-connection-sync",
+    ),
+    path(
+        "connection-syncs/<id:pk>/",
+        views.ConnectionSyncDetailView.as_view(),
+        name="api-connection-sync-detail",
+    ),
+]

@@ -5,22 +5,28 @@ the state mapping and the type rules. Facilitators write; every member reads; no
 from typing import Any
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import parsers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from vsm_site.bodies import RequestTooLarge, declared_length
-from workitems import selectors, services
+from workitems import connections, selectors, services
 from workitems.api.serializers import (
+    ConnectionPatchSerializer,
+    ConnectionRequestSerializer,
+    ConnectionSerializer,
+    ConnectionSyncRequestSerializer,
+    ConnectionSyncSerializer,
+    ConnectionTestSerializer,
     ImportRequestSerializer,
     TypeRuleSerializer,
     WorkItemImportSerializer,
     WorkStateSerializer,
 )
-from workitems.models import ImportStatus
-from workitems.selectors import import_data, work_state_data
+from workitems.models import ImportStatus, SyncStatus
+from workitems.selectors import connection_data, import_data, sync_data, work_state_data
 from workshops.selectors import facilitator_membership_get
 
 UPLOAD_SLACK = 64 * 1024  # multipart framing around the file
@@ -129,3 +135,91 @@ class TypeRuleListView(APIView):
     def put(self, request: Request, pk: int) -> Response:
         services.type_rules_replace(actor=request.user, workshop_id=pk, data=request.data)
         return Response(selectors.type_rule_list(user=request.user, workshop_id=pk))
+
+
+# Tracker connections: facilitators only (others: 403 for the list, 404 for a connection).
+
+
+class ConnectionListView(APIView):
+    """A workshop's tracker connections (facilitators). POST connects a tracker; the
+    credential is encrypted and never returned, only `credential_hint`."""
+
+    @extend_schema(responses=ConnectionSerializer(many=True))
+    def get(self, request: Request, pk: int) -> Response:
+        found = selectors.connection_list(user=request.user, workshop_id=pk)
+        return Response([connection_data(connection) for connection in found])
+
+    @extend_schema(request=ConnectionRequestSerializer, responses={201: ConnectionSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        connection = connections.connection_create(
+            actor=request.user, workshop_id=pk, data=request.data
+        )
+        return Response(connection_data(connection), status=status.HTTP_201_CREATED)
+
+
+class ConnectionDetailView(APIView):
+    @extend_schema(responses=ConnectionSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        connection = selectors.connection_for_facilitator(user=request.user, connection_id=pk)
+        return Response(connection_data(connection))
+
+    @extend_schema(request=ConnectionPatchSerializer, responses=ConnectionSerializer)
+    def patch(self, request: Request, pk: int) -> Response:
+        connection = connections.connection_update(
+            actor=request.user, connection_id=pk, data=request.data
+        )
+        return Response(connection_data(connection))
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "delete_items",
+                bool,
+                description="Also delete the work items this connection brought (kept by "
+                "default: they are the workshop's history).",
+            )
+        ],
+        responses={204: None},
+    )
+    def delete(self, request: Request, pk: int) -> Response:
+        delete_items = request.query_params.get("delete_items", "").lower() in ("true", "1")
+        connections.connection_delete(
+            actor=request.user, connection_id=pk, delete_items=delete_items
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ConnectionTestView(APIView):
+    """One cheap authenticated request with the saved credential: `ok` and, in words, what
+    was found or what failed (bad token, no access, invalid query, host unreachable)."""
+
+    @extend_schema(request=None, responses=ConnectionTestSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        return Response(connections.connection_test(actor=request.user, connection_id=pk))
+
+
+class ConnectionSyncView(APIView):
+    """Sync now: 201 with the finished sync where tasks run in the request (no worker), 202
+    with the queued (or already running) sync otherwise; follow `/api/connection-syncs/{id}/`
+    or the Flow page's `sync.progress` frames."""
+
+    @extend_schema(
+        request=ConnectionSyncRequestSerializer,
+        responses={201: ConnectionSyncSerializer, 202: ConnectionSyncSerializer},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        sync = connections.connection_sync_request(
+            actor=request.user, connection_id=pk, data=request.data
+        )
+        sync.refresh_from_db()
+        finished = sync.status in (SyncStatus.DONE, SyncStatus.FAILED)
+        return Response(
+            sync_data(sync),
+            status=status.HTTP_201_CREATED if finished else status.HTTP_202_ACCEPTED,
+        )
+
+
+class ConnectionSyncDetailView(APIView):
+    @extend_schema(responses=ConnectionSyncSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(sync_data(selectors.sync_get(user=request.user, sync_id=pk)))
