@@ -4,8 +4,10 @@ Pure and framework-free: no Django, no I/O, no clock. Callers (selectors, snapsh
 services) turn rows into `ActivityFacts` / `WasteFacts` and store or broadcast the
 JSON-serialisable dict that `flow_summary` returns.
 
-Times are seconds. The activity graph is a DAG of links (source_id, target_id); a
-stream without (usable) links flows as one chain in (order, id) order.
+Times are seconds. The activity graph is a DAG of flow links (source_id, target_id); a
+stream without (usable) links flows as one chain in (order, id) order. Rework links (source_id,
+target_id) send work back from an activity to an earlier one: they are never part of the graph
+or the critical path, only of the expected rework.
 """
 
 from __future__ import annotations
@@ -191,6 +193,80 @@ def _fold_along(path: Sequence[int], values: Sequence[float]) -> float:
     return total
 
 
+def _rerun_time(graph: _FlowGraph, weights: Sequence[float], start: int, end: int) -> float | None:
+    """The longest path of the flow from `start` to `end`, both included (the work a rework
+    loop end -> start runs again); None when the flow does not lead from `start` to `end`."""
+    topological = graph.topological_order
+    reach: list[float | None] = [None] * len(weights)
+    reach[start] = weights[start]
+    first = topological.index(start)
+    for node in topological[first:]:
+        so_far = reach[node]
+        if so_far is None:
+            continue
+        if node == end:
+            break  # nothing after `end` in this order can lead back to it
+        for target in graph.successors[node]:
+            candidate = so_far + weights[target]
+            current = reach[target]
+            if current is None or candidate > current:
+                reach[target] = candidate
+    return reach[end] if start != end else None
+
+
+def _rework(
+    graph: _FlowGraph,
+    weights: Sequence[float],
+    path: Sequence[int],
+    rework_links: Sequence[tuple[int, int]],
+) -> dict[str, Any]:
+    """Expected rework, first order: each step of the critical path with %C&A p is redone
+    once with probability 1 - p. Without a rework loop it redoes itself (its own lead time);
+    with loops leaving it, the share 1 - p is sent back (split evenly between its loops) to
+    each loop's target and runs again from there to the step (`_rerun_time`). Loops with an
+    unknown end, to itself, duplicated, or whose target the flow does not lead from to the
+    source (`valid` false) send nothing back."""
+    index_of = {activity.id: index for index, activity in enumerate(graph.activities)}
+    loops: dict[int, list[tuple[int, float | None]]] = defaultdict(list)
+    for source, target in sorted(set(rework_links)):
+        if source in index_of and target in index_of and source != target:
+            start, end = index_of[target], index_of[source]
+            loops[end].append((start, _rerun_time(graph, weights, start, end)))
+    on_path = set(path)
+    described: list[dict[str, Any]] = []
+    for end, targets in loops.items():
+        valid = [(start, rerun) for start, rerun in targets if rerun is not None]
+        failing = 1 - graph.activities[end].pca / 100
+        for start, rerun in targets:
+            share = failing / len(valid) if rerun is not None else 0.0
+            described.append(
+                {
+                    "source": graph.activities[end].id,
+                    "target": graph.activities[start].id,
+                    "source_title": graph.activities[end].title,
+                    "target_title": graph.activities[start].title,
+                    "share": 100 * share,
+                    "rerun_time": rerun,
+                    "expected_time": share * rerun if rerun is not None else 0.0,
+                    "valid": rerun is not None,
+                    "on_critical_path": end in on_path,
+                }
+            )
+    described.sort(key=lambda loop: (loop["source"], loop["target"]))
+    sent_back = {
+        end: [rerun for _, rerun in targets if rerun is not None] for end, targets in loops.items()
+    }
+    parts = []
+    for node in path:
+        failing = 1 - graph.activities[node].pca / 100
+        reruns = sent_back.get(node)
+        if reruns:
+            parts.extend(failing / len(reruns) * rerun for rerun in reruns)
+        else:
+            parts.append(failing * weights[node])
+    return {"expected_rework_time": math.fsum(parts), "loops": described}
+
+
 def _forecast(
     graph: _FlowGraph, fixed: Sequence[float], *, simulations: int, seed: int
 ) -> dict[str, Any] | None:
@@ -290,6 +366,7 @@ def flow_summary(
     links: Sequence[tuple[int, int]],
     wastes: Sequence[WasteFacts] = (),
     *,
+    rework_links: Sequence[tuple[int, int]] = (),
     top_wastes: int = 5,
     simulations: int = 2000,
     seed: int = 0,
@@ -312,9 +389,15 @@ def flow_summary(
     `bottleneck` is the path activity with the longest wait, the first on the path on ties.
 
     Rework (beyond the headline): a step not complete & accurate (probability 1 - pca/100)
-    is assumed to be redone once at its full wait + process time; `expected_rework_time`
-    sums that expectation along the critical path. First-order model: it ignores repeated
-    failures and rework sent back upstream.
+    is assumed to be redone once; `expected_rework_time` sums that expectation along the
+    critical path. A step redoes its own wait + process time, unless `rework_links` (source,
+    target) send its work back: then the share 1 - pca/100 of the source (split evenly
+    between its loops) runs again from the target through the flow to the source (the longest
+    such path, both ends included). `rework.loops` describes each loop: its `share` in percent,
+    `rerun_time`, `expected_time`, whether it is `valid` (the flow leads from target to source)
+    and `on_critical_path` (its source is; only those count). Rework links never change the
+    graph, the headline or the critical path. First-order model: it ignores repeated
+    failures, and rolled %C&A (the chance a piece of work needs no rework) is unchanged.
 
     Forecast: None unless some activity has both `lead_time_min` and `lead_time_max`;
     otherwise `simulations` seeded runs (see `_forecast`) reported as nearest-rank p50, p85,
@@ -343,9 +426,8 @@ def flow_summary(
         if activity.wait_time > longest_wait:
             bottleneck, longest_wait = activity.id, activity.wait_time
 
-    expected_rework_time = math.fsum(
-        (1 - activity.pca / 100) * activity.lead_time for activity in path_activities
-    )
+    rework = _rework(graph, weights, path, rework_links)
+    expected_rework_time = rework["expected_rework_time"]
 
     return {
         "lead_time": lead_time,
@@ -372,6 +454,7 @@ def flow_summary(
         "rework": {
             "expected_rework_time": expected_rework_time,
             "lead_time_with_rework": lead_time + expected_rework_time,
+            "loops": rework["loops"],
         },
         "forecast": _forecast(graph, weights, simulations=simulations, seed=seed),
         "activity_count": len(ordered),

@@ -22,7 +22,7 @@ from metrics.measured import (
 )
 from metrics.models import FlowSnapshot, FlowSummary
 from streams.kinds import FLOW_NEUTRAL_OPS
-from streams.models import Activity, Countermeasure, Link, Op, ValueStream, Waste
+from streams.models import Activity, Countermeasure, Link, LinkKind, Op, ValueStream, Waste
 from streams.selectors import stream_get
 from workitems.models import (
     ImportStatus,
@@ -57,7 +57,8 @@ def stream_facts(
             "lead_time_max",
         )
     ]
-    links = list(Link.objects.filter(stream=stream).values_list("source_id", "target_id"))
+    flow = Link.objects.filter(stream=stream, kind=LinkKind.FLOW)  # rework loops: link_pairs
+    links = list(flow.values_list("source_id", "target_id"))
     wastes = Waste.objects.filter(stream=stream)
     if stream.votes_revealed:
         rows = wastes.annotate(dots=Count("votes")).values_list(

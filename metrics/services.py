@@ -17,8 +17,8 @@ from metrics.flow import flow_deltas, flow_summary
 from metrics.models import FlowSnapshot, FlowSummary
 from metrics.selectors import map_measured, map_measured_flow, stream_facts, summary_payload
 from streams.events import encode, group_send
-from streams.models import ValueStream
-from streams.selectors import stream_get
+from streams.models import LinkKind, ValueStream
+from streams.selectors import link_pairs, stream_get
 from streams.services.streams import stream_clone
 from workitems.models import StateActivity
 
@@ -55,15 +55,26 @@ def _compute(stream: ValueStream) -> dict:
     activities, links, wastes = stream_facts(stream)
     # The forecast costs runs x activities; bound it so a huge map stays well under a second.
     runs = max(50, min(2000, FORECAST_BUDGET // max(1, len(activities))))
-    data = flow_summary(activities, links, wastes, top_wastes=TOP_WASTES, simulations=runs)
+    data = flow_summary(
+        activities,
+        links,
+        wastes,
+        rework_links=link_pairs(stream=stream, kind=LinkKind.REWORK),
+        top_wastes=TOP_WASTES,
+        simulations=runs,
+    )
     data["deltas"] = None
     if stream.based_on_id:
         base = ValueStream.objects.filter(pk=stream.based_on_id).first()
         if base is not None:
             base_activities, base_links, base_wastes = stream_facts(base)
-            data["deltas"] = flow_deltas(
-                data, flow_summary(base_activities, base_links, base_wastes)
+            base_flow = flow_summary(
+                base_activities,
+                base_links,
+                base_wastes,
+                rework_links=link_pairs(stream=base, kind=LinkKind.REWORK),
             )
+            data["deltas"] = flow_deltas(data, base_flow)
             data["deltas_against"] = {"id": base.pk, "name": base.name, "state": base.state}
     return data
 

@@ -17,7 +17,7 @@ from typing import Any
 from django.template.loader import render_to_string
 
 from metrics.units import humanize_duration
-from streams.models import Activity, Countermeasure, Link, Note, ValueStream, Waste
+from streams.models import Activity, Countermeasure, Link, LinkKind, Note, ValueStream, Waste
 
 ACTIVITY_SIZE = (200.0, 120.0)
 STICKY_SIZE = (180.0, 100.0)
@@ -221,10 +221,19 @@ def board_svg(stream: ValueStream, header: dict[str, Any] | None = None) -> str:
             _sticky(n.x, n.y, STICKY_SIZE, fill, "note", n.text, [n.get_kind_display()], 4)
         )
     arrows = []
-    for source, target in Link.objects.filter(stream=stream).values_list("source_id", "target_id"):
+    loops = []  # rework loops: dashed, below the cards, from the source back to the target
+    links = Link.objects.filter(stream=stream).values_list("source_id", "target_id", "kind")
+    for source, target, kind in links:
         sx, sy, sw, sh = centres[source]
-        tx, ty, _, th = centres[target]
-        arrows.append((sx + sw, sy + sh / 2, tx, ty + th / 2))
+        tx, ty, tw, th = centres[target]
+        if kind == LinkKind.REWORK:
+            start, end = (sx + sw / 2, sy + sh), (tx + tw / 2, ty + th)
+            dip = max(start[1], end[1]) + 60
+            loops.append(
+                f"M{start[0]},{start[1]} C{start[0]},{dip} {end[0]},{dip} {end[0]},{end[1]}"
+            )
+        else:
+            arrows.append((sx + sw, sy + sh / 2, tx, ty + th / 2))
     if stickies:
         left = min(s.x for s in stickies) - MARGIN
         top = min(s.y for s in stickies) - MARGIN
@@ -243,6 +252,7 @@ def board_svg(stream: ValueStream, header: dict[str, Any] | None = None) -> str:
         "stream": stream,
         "stickies": stickies,
         "arrows": arrows,
+        "loops": loops,
         "header": laid,
         "box": (left, top, right - left, bottom - top),
     }

@@ -77,12 +77,23 @@ class Activity(models.Model):
         return self.title
 
 
+class LinkKind(models.TextChoices):
+    """A flow link carries the work forward (parallel paths, the longest one is the lead
+    time); a rework link sends the share of work that is not complete & accurate back from an
+    activity to an earlier one, which redoes it (never part of the critical path)."""
+
+    FLOW = "flow", "Flow"
+    REWORK = "rework", "Rework loop"
+
+
 class Link(models.Model):
-    """An edge source -> target between activities of one stream (parallel paths)."""
+    """An edge source -> target between activities of one stream: the flow (parallel paths),
+    or a rework loop back to an earlier activity (`kind`)."""
 
     stream = models.ForeignKey(ValueStream, on_delete=models.CASCADE, related_name="links")
     source = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="outgoing")
     target = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="incoming")
+    kind = models.CharField(max_length=10, choices=LinkKind.choices, default=LinkKind.FLOW)
     version = models.IntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
 

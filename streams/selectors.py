@@ -10,7 +10,7 @@ from django.http import Http404
 
 from streams import extensions
 from streams.kinds import KINDS, stream_data
-from streams.models import Countermeasure, Op, ValueStream, Vote, Waste
+from streams.models import Countermeasure, Link, Op, ValueStream, Vote, Waste
 from vsm_site.ids import row_id
 from workshops.models import Membership
 from workshops.selectors import facilitation_data, membership_get
@@ -175,3 +175,9 @@ def board_snapshot(*, user: AnyUser, stream_id: Any) -> dict[str, Any]:
 def ops_since(*, stream_id: int, seq: int, limit: int) -> list[Op]:
     """Ops after `seq` in order, at most `limit` of them."""
     return list(Op.objects.filter(stream_id=stream_id, seq__gt=seq).order_by("seq")[:limit])
+
+
+def link_pairs(*, stream: ValueStream, kind: str) -> list[tuple[int, int]]:
+    """(source id, target id) of the stream's links of `kind` (flow, or rework loops)."""
+    links = Link.objects.filter(stream=stream, kind=kind).order_by("id")
+    return list(links.values_list("source_id", "target_id"))

@@ -36,7 +36,7 @@ from django.http import Http404
 from streams import extensions
 from streams.events import applied_frame, broadcast_on_commit, user_ref
 from streams.kinds import FLOW_NEUTRAL_OPS, KINDS, LINK, READ_ONLY, VOTE, Kind
-from streams.models import Activity, Link, Op, Vote
+from streams.models import Activity, Link, LinkKind, Op, Vote
 from streams.replay import replay_limit
 from vsm_site.concurrency import EditConflict
 from vsm_site.ids import row_id
@@ -317,27 +317,62 @@ def _check_references(kind: Kind, stream_id: int, fields: dict[str, Any]) -> Non
         raise ValidationError(errors)
 
 
-def _check_link(stream_id: int, source: int, target: int) -> None:
-    """A link joins two different activities once and never closes a cycle."""
-    if source == target:
-        raise ValidationError({"target": ["An activity cannot link to itself."]})
-    if Link.objects.filter(source_id=source, target_id=target).exists():
-        raise ValidationError({"target": ["These activities are already linked."]})
+def _flow_successors(stream_id: int) -> dict[int, list[int]]:
     successors: dict[int, list[int]] = {}
-    for link_source, link_target in Link.objects.filter(stream_id=stream_id).values_list(
-        "source_id", "target_id"
-    ):
+    flow = Link.objects.filter(stream_id=stream_id, kind=LinkKind.FLOW)
+    for link_source, link_target in flow.values_list("source_id", "target_id"):
         successors.setdefault(link_source, []).append(link_target)
-    # Adding source -> target closes a cycle iff source is already reachable from target.
-    frontier, seen = [target], {target}
+    return successors
+
+
+def _reaches(successors: dict[int, list[int]], start: int, goal: int) -> bool:
+    frontier, seen = [start], {start}
     while frontier:
         node = frontier.pop()
-        if node == source:
-            raise ValidationError({"target": ["This link would close a loop in the flow."]})
+        if node == goal:
+            return True
         for successor in successors.get(node, ()):
             if successor not in seen:
                 seen.add(successor)
                 frontier.append(successor)
+    return False
+
+
+def _check_link(
+    stream_id: int, source: int, target: int, *, kind: str, membership: Membership
+) -> None:
+    """A link joins two different activities once. A flow link never closes a cycle of flow
+    links; a rework link (facilitators only, one per source) goes back to an activity
+    earlier in the flow: one the flow links lead from to the source, or, on a map without
+    flow links (one chain in (order, id) order), one before it. Rework links are left out of
+    the cycle check: they are the loops."""
+    if source == target:
+        raise ValidationError({"target": ["An activity cannot link to itself."]})
+    if Link.objects.filter(source_id=source, target_id=target).exists():
+        raise ValidationError({"target": ["These activities are already linked."]})
+    successors = _flow_successors(stream_id)
+    if kind == LinkKind.REWORK:
+        if not membership.is_facilitator:
+            raise PermissionDenied("Only a facilitator can draw a rework loop.")
+        if Link.objects.filter(source_id=source, kind=LinkKind.REWORK).exists():
+            raise ValidationError(
+                {"source": ["This activity already sends its rework back: delete that loop first."]}
+            )
+        if successors:
+            earlier = _reaches(successors, target, source)
+        else:
+            orders = dict(
+                Activity.objects.filter(pk__in=(source, target)).values_list("pk", "order")
+            )
+            earlier = (orders[target], target) < (orders[source], source)
+        if not earlier:
+            raise ValidationError(
+                {"target": ["A rework loop goes back to an activity earlier in the flow."]}
+            )
+        return
+    # Adding source -> target closes a cycle iff source is already reachable from target.
+    if _reaches(successors, target, source):  # (work sent back is a rework loop instead)
+        raise ValidationError({"target": ["This link would close a loop in the flow."]})
 
 
 def _check_activity_estimates(obj: models.Model) -> None:
@@ -363,7 +398,13 @@ def board_create(
     _check_references(spec, stream_id, fields)
     extra: dict[str, Any] = {}
     if spec is LINK:
-        _check_link(stream_id, fields["source"], fields["target"])
+        _check_link(
+            stream_id,
+            fields["source"],
+            fields["target"],
+            kind=fields.get("kind", LinkKind.FLOW),
+            membership=membership,
+        )
     elif spec is VOTE:
         _check_vote_budget(stream_id, membership)
         extra["member"] = membership
@@ -580,6 +621,9 @@ def board_delete(
     obj = _object_get(spec, object_id, stream_id)
     if spec is VOTE and obj.member_id != membership.pk:  # type: ignore[attr-defined]
         raise PermissionDenied("You can only take back your own dots.")
+    rework = spec is LINK and getattr(obj, "kind", None) == LinkKind.REWORK
+    if rework and not membership.is_facilitator:
+        raise PermissionDenied("Only a facilitator can remove a rework loop.")
     data = {"id": obj.pk}
     obj.delete()
     batch = _batch.get()

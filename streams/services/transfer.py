@@ -20,7 +20,7 @@ from django.db.models import Count
 
 from metrics.units import humanize_duration
 from streams.kinds import ACTIVITY, COUNTERMEASURE, NOTE, WASTE
-from streams.models import Activity, Countermeasure, Link, Note, ValueStream, Waste
+from streams.models import Activity, Countermeasure, Link, LinkKind, Note, ValueStream, Waste
 from streams.selectors import stream_get
 from streams.services.streams import stream_create
 from vsm_site.validation import clean_payload
@@ -48,9 +48,9 @@ def stream_export(*, actor: AbstractBaseUser, stream_id: Any) -> dict[str, Any]:
     wastes = list(Waste.objects.filter(stream=stream).order_by("id"))
     waste_ref = {w.pk: f"w{index}" for index, w in enumerate(wastes, 1)}
     links = sorted(
-        (activity_ref[source], activity_ref[target])
-        for source, target in Link.objects.filter(stream=stream).values_list(
-            "source_id", "target_id"
+        (activity_ref[source], activity_ref[target], kind)
+        for source, target, kind in Link.objects.filter(stream=stream).values_list(
+            "source_id", "target_id", "kind"
         )
     )
     return {
@@ -60,7 +60,9 @@ def stream_export(*, actor: AbstractBaseUser, stream_id: Any) -> dict[str, Any]:
         "activities": [
             {"ref": activity_ref[a.pk], **_fields(a, _ACTIVITY_FIELDS)} for a in activities
         ],
-        "links": [{"source": source, "target": target} for source, target in links],
+        "links": [
+            {"source": source, "target": target, "kind": kind} for source, target, kind in links
+        ],
         "wastes": [
             {
                 "ref": waste_ref[w.pk],
@@ -104,6 +106,8 @@ CSV_COLUMNS = (
     "difficulty",
     "owner",
     "status",
+    "target",
+    "link_kind",
 )
 
 
@@ -117,7 +121,9 @@ def spreadsheet_safe(value: Any) -> Any:
 def stream_export_csv(*, actor: AbstractBaseUser, stream_id: Any) -> str:
     """The map as one CSV table with a `kind` column (activity, waste, countermeasure), so a
     spreadsheet filters it by kind. Activities come first in flow order with their times in
-    seconds and in human units; then wastes (their activity's ref, the category's name, and
+    seconds and in human units; then links (`activity` its source's ref, `target` its target's,
+    `link_kind` flow or rework: a rework loop sends work back to an earlier activity); then
+    wastes (their activity's ref, the category's name, and
     their dots once the facilitator has revealed the votes: blank before, so a hidden vote
     never leaks); then countermeasures (their waste's ref, conditions, measure, size, owner,
     status). Refs are the JSON export's (a1, w1, c1). Text a spreadsheet would run as a
@@ -147,6 +153,18 @@ def stream_export_csv(*, actor: AbstractBaseUser, stream_id: Any) -> str:
                 "wait_time": humanize_duration(a.wait_time),
                 "pca": a.pca,
                 "description": a.description,
+            }
+        )
+    links = Link.objects.filter(stream=stream).order_by("id")
+    for index, link in enumerate(links.values_list("source_id", "target_id", "kind"), 1):
+        source, target, link_kind = link
+        write(
+            {
+                "kind": "link",
+                "ref": f"l{index}",
+                "activity": activity_ref[source],
+                "target": activity_ref[target],
+                "link_kind": link_kind,
             }
         )
     wastes = Waste.objects.filter(stream=stream).order_by("id")
@@ -216,6 +234,23 @@ def _clean_each(
     return cleaned
 
 
+def _upstream(activity_refs: set[str], links: list[tuple[str, str]], start: str, goal: str) -> bool:
+    """Whether the flow `links` lead from `start` to `goal`."""
+    successors: dict[str, list[str]] = {ref: [] for ref in activity_refs}
+    for source, target in links:
+        successors[source].append(target)
+    frontier, seen = [start], {start}
+    while frontier:
+        node = frontier.pop()
+        if node == goal:
+            return True
+        for successor in successors[node]:
+            if successor not in seen:
+                seen.add(successor)
+                frontier.append(successor)
+    return False
+
+
 def _check_acyclic(activity_refs: set[str], links: list[tuple[str, str]]) -> bool:
     successors: dict[str, list[str]] = {ref: [] for ref in activity_refs}
     incoming = dict.fromkeys(activity_refs, 0)
@@ -231,6 +266,36 @@ def _check_acyclic(activity_refs: set[str], links: list[tuple[str, str]]) -> boo
             if incoming[target] == 0:
                 ready.append(target)
     return seen == len(activity_refs)
+
+
+def _check_rework(
+    activities: list[tuple[dict[str, Any], dict[str, Any]]],
+    links: list[tuple[str, str, str]],
+    flow: list[tuple[str, str]],
+    errors: dict[str, list[str]],
+) -> None:
+    """The board's rules for rework loops (streams.services.board): one per source, each back
+    to an activity earlier in the flow (by the flow links, or by (order, position) without
+    any)."""
+    # Imported activities get ids in document order, so (order, position) is (order, id).
+    rank = {
+        refs["ref"]: (fields.get("order", 0), index)
+        for index, (fields, refs) in enumerate(activities)
+    }
+    sources: set[str] = set()
+    for index, (source, target, kind) in enumerate(links):
+        if kind != LinkKind.REWORK:
+            continue
+        if source in sources:
+            errors[f"links[{index}]"] = ["An activity sends its rework back once."]
+        sources.add(source)
+        earlier = (
+            _upstream(set(rank), flow, target, source) if flow else rank[target] < rank[source]
+        )
+        if not earlier:
+            errors[f"links[{index}]"] = [
+                "A rework loop goes back to an activity earlier in the flow."
+            ]
 
 
 @transaction.atomic
@@ -271,7 +336,7 @@ def stream_import(*, actor: AbstractBaseUser, workshop_id: Any, document: Any) -
     for key, refs in (("activities", activity_refs), ("wastes", waste_refs)):
         if len(set(refs)) != len(refs) or not all(isinstance(r, str) and r for r in refs):
             errors.setdefault(key, []).append("Every entry needs a unique string ref.")
-    links = []
+    links = []  # (source, target, kind)
     for index, link in enumerate(_list(document, "links", errors)):
         if not isinstance(link, dict) or {link.get("source"), link.get("target")} - set(
             activity_refs
@@ -279,12 +344,18 @@ def stream_import(*, actor: AbstractBaseUser, workshop_id: Any, document: Any) -
             errors[f"links[{index}]"] = ["source and target must be refs of activities."]
         elif link["source"] == link["target"]:
             errors[f"links[{index}]"] = ["An activity cannot link to itself."]
+        elif link.get("kind", LinkKind.FLOW) not in LinkKind.values:
+            errors[f"links[{index}].kind"] = [f"Must be one of: {', '.join(LinkKind.values)}."]
         else:
-            links.append((link["source"], link["target"]))
-    if len(set(links)) != len(links):
+            links.append((link["source"], link["target"], link.get("kind", LinkKind.FLOW)))
+    pairs = [(source, target) for source, target, _ in links]
+    flow = [(source, target) for source, target, kind in links if kind == LinkKind.FLOW]
+    if len(set(pairs)) != len(pairs):
         errors.setdefault("links", []).append("A pair of activities is linked twice.")
-    if not errors and not _check_acyclic(set(activity_refs), links):
+    if not errors and not _check_acyclic(set(activity_refs), flow):
         errors["links"] = ["The links close a loop in the flow."]
+    if not errors:
+        _check_rework(activities, links, flow, errors)
     for index, (_, refs) in enumerate(wastes):
         if refs["activity"] is not None and refs["activity"] not in activity_refs:
             errors[f"wastes[{index}].activity"] = ["Must be the ref of an activity or null."]
@@ -307,7 +378,8 @@ def stream_import(*, actor: AbstractBaseUser, workshop_id: Any, document: Any) -
     )
     activity_ids = {ref: a.pk for ref, a in zip(activity_refs, created, strict=True)}
     Link.objects.bulk_create(
-        Link(stream=stream, source_id=activity_ids[s], target_id=activity_ids[t]) for s, t in links
+        Link(stream=stream, source_id=activity_ids[s], target_id=activity_ids[t], kind=kind)
+        for s, t, kind in links
     )
     created_wastes = Waste.objects.bulk_create(
         Waste(

@@ -169,13 +169,14 @@ def _csv(client_for: Any, cast: Any, user: Any = None) -> list[dict[str, str]]:
 
 def test_the_csv_has_wastes_and_countermeasures_in_a_kind_column(mapped, client_for):
     rows = _csv(client_for, mapped)
-    assert [row["kind"] for row in rows] == ["activity"] * 3 + ["waste"] * 2 + ["countermeasure"]
-    cab, rework = rows[3], rows[4]
+    kinds = ["activity"] * 3 + ["link"] * 2 + ["waste"] * 2 + ["countermeasure"]
+    assert [row["kind"] for row in rows] == kinds
+    cab, rework = rows[5], rows[6]
     assert (cab["ref"], cab["title"], cab["activity"], cab["category"]) == (
         "w1", "Waiting for the CAB", "a2", "Waiting (delays, queues)"
     )  # fmt: skip
     assert rework["title"] == "'" + FORMULA  # defused
-    countermeasure = rows[5]
+    countermeasure = rows[7]
     assert (countermeasure["title"], countermeasure["waste"], countermeasure["status"]) == (
         "Pre-approved changes", "w1", "Planned"
     )  # fmt: skip

@@ -118,7 +118,11 @@ def test_empty_stream_has_zero_figures_and_full_rolled_pca():
     assert summary["bottleneck"] is None
     assert summary["by_team"] == []
     assert summary["steps"] == []
-    assert summary["rework"] == {"expected_rework_time": 0.0, "lead_time_with_rework": 0.0}
+    assert summary["rework"] == {
+        "expected_rework_time": 0.0,
+        "lead_time_with_rework": 0.0,
+        "loops": [],
+    }
     assert summary["forecast"] is None
     assert summary["activity_count"] == 0
     assert summary["link_count"] == 0

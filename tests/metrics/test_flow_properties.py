@@ -8,7 +8,7 @@ from collections.abc import Callable
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from metrics.flow import ActivityFacts, WasteFacts, flow_summary
+from metrics.flow import HEADLINE_KEYS, ActivityFacts, WasteFacts, flow_summary
 
 seconds = st.one_of(
     st.integers(min_value=0, max_value=10_000).map(float),  # integers make ties likely
@@ -188,3 +188,73 @@ def topological_order(activities: list[ActivityFacts], links: list[tuple[int, in
                 if waiting[target] == 0:
                     ready.append(target)
     return order
+
+
+# --- rework loops -------------------------------------------------------------------------
+
+
+@st.composite
+def streams_with_loops(
+    draw: st.DrawFn,
+) -> tuple[list[ActivityFacts], list[tuple[int, int]], list[tuple[int, int]]]:
+    """A stream plus rework links: mostly back along a topological order, some forward or
+    with unknown ends (which the model must survive)."""
+    activities, links = draw(streams())
+    ids = [activity.id for activity in activities]
+    loops = (
+        draw(st.lists(st.tuples(st.sampled_from(ids), st.sampled_from(ids)), max_size=6))
+        if ids
+        else []
+    )
+    loops += draw(st.lists(st.tuples(st.integers(2_000, 2_005), st.integers(1, 2_005)), max_size=1))
+    return activities, links, loops
+
+
+@given(streams_with_loops())
+def test_rework_links_never_change_the_headline_or_the_critical_path(stream):
+    activities, links, loops = stream
+    without = flow_summary(activities, links, simulations=5)
+    with_loops = flow_summary(activities, links, rework_links=loops, simulations=5)
+
+    for key in (*HEADLINE_KEYS, "critical_path", "bottleneck", "steps", "forecast", "link_count"):
+        assert with_loops[key] == without[key], key
+
+
+@given(streams_with_loops())
+def test_rework_loops_never_lower_the_expected_rework(stream):
+    activities, links, loops = stream
+    without = flow_summary(activities, links, simulations=1)["rework"]["expected_rework_time"]
+    with_loops = flow_summary(activities, links, rework_links=loops, simulations=1)["rework"]
+
+    # A re-run from an earlier activity includes the source itself, so it costs at least its
+    # own lead time (up to float rounding of the longer sums).
+    assert with_loops["expected_rework_time"] >= without * (1 - 1e-12) - 1e-9
+    lead_time = flow_summary(activities, links, simulations=1)["lead_time"]
+    assert with_loops["lead_time_with_rework"] >= lead_time
+
+
+@given(streams_with_loops())
+def test_each_loop_sends_back_at_most_the_share_its_source_gets_wrong(stream):
+    activities, links, loops = stream
+    pca = {activity.id: activity.pca for activity in activities}
+    described = flow_summary(activities, links, rework_links=loops, simulations=1)["rework"]
+
+    sent: dict[int, float] = {}
+    for loop in described["loops"]:
+        assert 0.0 <= loop["share"] <= 100.0
+        assert loop["valid"] == (loop["rerun_time"] is not None)
+        if loop["valid"]:
+            sent[loop["source"]] = sent.get(loop["source"], 0.0) + loop["share"]
+    for source, share in sent.items():
+        assert math.isclose(share, 100 - pca[source], rel_tol=1e-9, abs_tol=1e-9)
+
+
+@given(streams_with_loops(), st.randoms(use_true_random=False))
+@settings(max_examples=60)
+def test_rework_does_not_depend_on_the_order_of_the_loops(stream, rng):
+    activities, links, loops = stream
+    shuffled = list(loops)
+    rng.shuffle(shuffled)
+
+    expected = flow_summary(activities, links, rework_links=loops, simulations=5)
+    assert flow_summary(activities, links, rework_links=shuffled, simulations=5) == expected

@@ -42,7 +42,7 @@ ACTIVITY_FIELDS = {
     "version",
 }
 ACTIVITY_EXTRAS = {"lead_time_min", "lead_time_max"}  # optional estimates, allowed besides
-LINK_FIELDS = {"id", "source", "target"}
+LINK_FIELDS = {"id", "source", "target", "kind"}
 LINK_EXTRAS = {"version"}
 
 
