@@ -4,6 +4,7 @@
 // and chart, so this stays small; user text only ever goes in as textContent.
 import { setupUpload } from './flow/upload.js';
 import { setupMapping } from './flow/state-mapping.js';
+import { setupConnections } from './flow/connections.js';
 
 const page = document.getElementById('flow-page');
 const workshopId = page.dataset.workshop;
@@ -122,6 +123,8 @@ function connect() {
       } else if (frame?.type === 'import.progress' && frame.import) {
         showActivity(frame.import);
         upload?.onRecord(frame.import);
+      } else if (frame?.type === 'sync.progress' && frame.sync) {
+        connections?.onSync(frame.sync);
       } else if (frame?.type === 'flow.changed') {
         refresh();
       }
@@ -157,6 +160,9 @@ const upload = form
     onFinished: (record) => { showActivity(record); return refresh(); },
   })
   : null;
+
+const connectionsPanel = document.getElementById('connections-panel');
+const connections = connectionsPanel ? setupConnections({ panel: connectionsPanel, csrfToken }) : null;
 
 if (page.dataset.canEdit === 'true') {
   const mapping = setupMapping({
