@@ -51,6 +51,14 @@ def summary_pending_clear(*, stream_id: int) -> None:
     cache.delete(_pending_key(stream_id))
 
 
+def derived_summaries_request(*, stream_id: int) -> None:
+    """After a change of a stream, asks for a recompute of the streams based on it (a future
+    state compares its figures with its current state's: `deltas`), so their boards and
+    summaries follow it live. One level: a recompute itself asks for nothing more."""
+    for derived in ValueStream.objects.filter(based_on_id=stream_id).values_list("id", flat=True):
+        summary_request(stream_id=derived)
+
+
 def _compute(stream: ValueStream) -> dict:
     activities, links, wastes = stream_facts(stream)
     # The forecast costs runs x activities; bound it so a huge map stays well under a second.

@@ -25,6 +25,30 @@ PHASE_SHORT_NAMES = {
     Phase.REPEAT: "Repeat",
 }
 
+#: What each step asks of a future state's board. A future state is a new mapping of how the
+#: work should flow, not the current state's session: it has its own votes (none are copied)
+#: and compares its figures with the map it is based on.
+FUTURE_STATE_PROMPTS = {
+    Phase.CHOOSE: "This is a future state of the stream you chose: how should the work flow once "
+    "the worst wastes are gone?",
+    Phase.PEOPLE: "Bring the people who will run the future flow. The current state stays as it "
+    "was mapped, for comparison.",
+    Phase.TIMELINE: "Lay out the timeline as it should be: drop or merge steps, shorten the waits, "
+    "raise %C&A. The figures below compare it with the current state.",
+    Phase.CONVERSATION: "Walk the future map: what has to be true for each change to work? Add "
+    "questions as notes.",
+    Phase.WASTES: "The wastes came over from the current state: delete those this future state "
+    "removes, keep or add those that remain.",
+    Phase.PRIORITIZE: "Dots here are this map's own (the current state's stay on its board): "
+    "vote on what would still hurt most in the future state.",
+    Phase.COUNTERMEASURES: "For each waste that remains: the current condition, the future "
+    "condition, and how we will measure it.",
+    Phase.BABY_STEPS: "Size the steps from the current state to this one: start with the small, "
+    "bounded, easy ones.",
+    Phase.REPEAT: "Compare this future state with the current state (below), then map the stream "
+    "again later to see how far you got.",
+}
+
 
 def board_config(workshop_id: int) -> dict[str, Any]:
     """What the board's script needs besides the live state: the nine steps, the names of the
@@ -37,6 +61,7 @@ def board_config(workshop_id: int) -> dict[str, Any]:
                 "label": phase.label,
                 "short": PHASE_SHORT_NAMES[phase],
                 "prompt": PHASE_PROMPTS[phase],
+                "future_prompt": FUTURE_STATE_PROMPTS[phase],
             }
             for phase in Phase
         ],

@@ -23,6 +23,11 @@ import { Stickies, keyOf } from './stickies.js';
 import { BoardStore } from './store.js';
 import { setHoursPerDay } from './units.js';
 import { Voting } from './voting.js';
+// The flow on the board: critical path, unlinked activities, level of detail, the minimap.
+import { FlowOverlay } from './flow-overlay.js';
+import { keepAttached, keyItem, withAttached } from './flowgraph.js';
+import { READABLE_ZOOM } from './layout.js';
+import { Minimap } from './minimap.js';
 // Offline edits, conflicts, leaving with unsaved work, sharing the workshop.
 import { Conflicts } from './conflicts.js';
 import { LeaveGuard } from './leave-guard.js';
@@ -92,6 +97,7 @@ export function boot(root) {
   ctx.voting = new Voting(ctx, root.querySelector('.panel-voting'));
   ctx.countermeasures = new Countermeasures(ctx, root.querySelector('.panel-steps'));
   ctx.clipboard = new Clipboard(ctx);
+  ctx.flowOverlay = new FlowOverlay(ctx); // before the store's listeners below: its marks go stale first
   ctx.states = new TrackerStates(ctx, root.querySelector('.panel-states'));
   const ladder = new Ladder(root.querySelector('.ladder'));
   new Exports(ctx, root.querySelector('.panel-export'));
@@ -220,7 +226,7 @@ export function boot(root) {
     if (action === 'zoom-in') ctx.canvas.zoomAt(1.2);
     else if (action === 'zoom-out') ctx.canvas.zoomAt(1 / 1.2);
     else if (action === 'zoom-reset') ctx.canvas.reset();
-    else if (action === 'zoom-fit') ctx.canvas.fit(contentBox());
+    else if (action === 'zoom-fit') fitAll();
     else if (action === 'undo') undoRedo('undo');
     else if (action === 'redo') undoRedo('redo');
     else if (action === 'delete') deleteSelection();
@@ -290,7 +296,8 @@ export function boot(root) {
       if (kind === 'activity' && facilitator) {
         for (const state of store.states()) if (state.activity === id) ops.push({ op: 'state.update', data: { id: state.id, activity: null } });
       }
-      if (kind === 'activity') for (const link of store.list('link')) if (link.source === id || link.target === id) push('link', link.id);
+      // A rework loop only a facilitator removes (the database takes it with the activity).
+      if (kind === 'activity') for (const link of store.list('link')) if ((link.source === id || link.target === id) && (facilitator || link.kind !== 'rework')) push('link', link.id);
       if (kind === 'waste') for (const countermeasure of store.list('countermeasure')) if (countermeasure.waste === id) push('countermeasure', countermeasure.id);
     }
     for (const { kind, id } of items) if (kind === 'link') push(kind, id);
@@ -308,6 +315,7 @@ export function boot(root) {
     let targets = new Map();
     for (const [key, origin] of origins) targets.set(key, { x: Math.round(origin.x + dx), y: Math.round(origin.y + dy) });
     targets = laneTargets(store.list('activity'), targets, origins, keyboard ? dy : null); // on their lanes' rows
+    keepAttached(targets, origins, store.list('waste'), store.list('countermeasure')); // wastes stay by their activity
     const ops = [];
     const activities = store.activities();
     const byX = [...activities].sort((a, b) => (targets.get(keyOf('activity', a.id))?.x ?? a.x) - (targets.get(keyOf('activity', b.id))?.x ?? b.x));
@@ -335,7 +343,8 @@ export function boot(root) {
 
   let nudge = null;
   function nudgeSelection(dx, dy) {
-    const items = ctx.selection.items().filter((item) => item.kind !== 'link');
+    // A moved activity takes its wastes (and their countermeasures) with it, in the same change.
+    const items = withAttached(ctx.selection.items().filter((item) => item.kind !== 'link').map((item) => item.key), store.list('waste'), store.list('countermeasure')).map(keyItem);
     if (!items.length) return false;
     if (!nudge) {
       nudge = { dx: 0, dy: 0, origins: new Map(items.map((item) => {
@@ -426,6 +435,8 @@ export function boot(root) {
   });
   ctx.canvas.addEventListener('pointer', (event) => ctx.presence.moved(event.detail));
   ctx.canvas.addEventListener('view', () => ctx.facilitation.sendView());
+  ctx.canvas.addEventListener('detail', () => requestAnimationFrame(() => ctx.links.render())); // cards change size
+  ctx.minimap = new Minimap(ctx, canvasElement, { fitAll: () => { autoFit = false; fitAll(); } });
   root.querySelector('.link-banner button').addEventListener('click', () => ctx.links.cancel());
 
   // Hints and panels ---------------------------------------------------------------------
@@ -471,7 +482,11 @@ export function boot(root) {
   function fitContent() {
     if (!autoFit) return;
     const rect = contentBox();
-    if (rect) ctx.canvas.fit(rect, 40, { silent: true });
+    if (rect) ctx.canvas.fit(rect, 40, { silent: true, minZoom: READABLE_ZOOM }); // a big map opens at its start
+  }
+  /** The whole map in view, however small (the Fit button; the minimap's Enter). */
+  function fitAll() {
+    ctx.canvas.fit(contentBox());
   }
   new ResizeObserver(() => fitContent()).observe(canvasElement);
   for (const type of ['pointerdown', 'wheel', 'keydown']) canvasElement.addEventListener(type, () => { autoFit = false; }, { once: true });
@@ -483,6 +498,7 @@ export function boot(root) {
       left = Math.min(left, box.x); top = Math.min(top, box.y);
       right = Math.max(right, box.x + box.width); bottom = Math.max(bottom, box.y + box.height);
     }
+    if (Number.isFinite(left)) top = Math.min(top, ctx.links.loopTop ?? top); // rework loops arc above the cards
     return Number.isFinite(left) ? { x: left, y: top, width: right - left, height: bottom - top } : null;
   }
 

@@ -1,6 +1,10 @@
 // The pan-and-zoom surface: a viewport element and a world layer transformed by
 // {x, y, zoom} (screen = world * zoom + offset). Wheel or pinch zooms around the pointer,
-// dragging empty space pans, Shift+drag draws a rubber band.
+// dragging empty space pans, Shift+drag draws a rubber band. The viewport's `data-detail`
+// says how much the cards show at this zoom (layout.js); every change of the view, silent or
+// not, is a `moved` event (the minimap follows it), a change of detail a `detail` event.
+
+import { detailAt } from './layout.js';
 
 const MIN_ZOOM = 0.2;
 const MAX_ZOOM = 3;
@@ -53,16 +57,16 @@ export class Canvas extends EventTarget {
     this.setView({ ...this.view, x: this.view.x + dx, y: this.view.y + dy });
   }
 
-  /** Shows the world rectangle {x, y, width, height} whole (at most 1:1). */
+  /** Shows the world rectangle {x, y, width, height} whole (at most 1:1). With `minZoom`,
+   * a rectangle too big to read whole is shown from its top left corner at that zoom. */
   fit(rect, margin = 40, options = {}) {
     const box = this.viewport.getBoundingClientRect();
     if (!rect || rect.width <= 0 || box.width <= 0) return;
-    const zoom = clamp(Math.min((box.width - 2 * margin) / rect.width, (box.height - 2 * margin) / rect.height, 1), MIN_ZOOM, MAX_ZOOM);
-    this.setView({
-      x: (box.width - rect.width * zoom) / 2 - rect.x * zoom,
-      y: (box.height - rect.height * zoom) / 2 - rect.y * zoom,
-      zoom,
-    }, options);
+    const { minZoom = MIN_ZOOM, ...rest } = options;
+    const whole = clamp(Math.min((box.width - 2 * margin) / rect.width, (box.height - 2 * margin) / rect.height, 1), MIN_ZOOM, MAX_ZOOM);
+    const zoom = Math.max(whole, minZoom);
+    const start = (size, length, offset) => (length * zoom <= size - 2 * margin ? (size - length * zoom) / 2 : margin) - offset * zoom;
+    this.setView({ x: start(box.width, rect.width, rect.x), y: start(box.height, rect.height, rect.y), zoom }, rest);
   }
 
   reset() {
@@ -90,6 +94,12 @@ export class Canvas extends EventTarget {
     this.viewport.style.setProperty('--zoom', String(zoom));
     this.viewport.style.backgroundPosition = `${x}px ${y}px`;
     this.viewport.style.backgroundSize = `${24 * zoom}px ${24 * zoom}px`;
+    const detail = detailAt(zoom);
+    if (this.viewport.dataset.detail !== detail) {
+      this.viewport.dataset.detail = detail;
+      this.dispatchEvent(new CustomEvent('detail', { detail }));
+    }
+    this.dispatchEvent(new CustomEvent('moved', { detail: this.view }));
   }
 
   #isEmptySpace(target) {

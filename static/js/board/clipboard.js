@@ -55,7 +55,9 @@ export function makeClip({ workshop, stream, stickies, links = [] }) {
     return entry;
   });
   const copiedLinks = links
-    .filter((link) => refs.has(`activity:${link.source}`) && refs.has(`activity:${link.target}`))
+    // Flow links only: a rework loop is a facilitator's to draw again (and may not go back on
+    // the board pasted onto).
+    .filter((link) => link.kind !== 'rework' && refs.has(`activity:${link.source}`) && refs.has(`activity:${link.target}`))
     .map((link) => ({ source: refs.get(`activity:${link.source}`), target: refs.get(`activity:${link.target}`) }));
   return {
     format: CLIP_FORMAT,

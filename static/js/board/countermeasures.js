@@ -3,7 +3,8 @@
 
 import { api } from './api.js';
 import { fill, h } from './dom.js';
-import { BREADTHS } from './labels.js';
+import { BREADTHS, SIZES } from './labels.js';
+import { spotBelow } from './layout.js';
 import { keyOf } from './stickies.js';
 
 export class Countermeasures {
@@ -16,14 +17,21 @@ export class Countermeasures {
     this.refreshTimer = null;
   }
 
-  /** "Add countermeasure" on a waste: a card next to it, opened for writing. */
+  /** "Add countermeasure" on a waste: a card under it, opened for writing. It goes below the
+   * waste's rendered box (however tall its text made it) and below what it would cover, so it
+   * never hides the waste's buttons, nor another sticky. */
   async addFor(wasteId) {
     const waste = this.ctx.store.get('waste', wasteId);
     if (!waste || !this.ctx.canEdit()) return;
-    const siblings = this.ctx.store.list('countermeasure').filter((item) => item.waste === wasteId).length;
+    const stickies = this.ctx.stickies;
+    const obstacles = [...stickies.elements.keys()].filter((key) => key !== keyOf('waste', wasteId)).map((key) => {
+      const [kind, id] = key.split(':');
+      return stickies.box(kind, Number(id));
+    });
+    const spot = spotBelow(stickies.box('waste', wasteId), SIZES.countermeasure, obstacles);
     const frames = await this.ctx.perform('new countermeasure', [{
       op: 'countermeasure.create',
-      data: { waste: wasteId, title: '', x: waste.x + 20 + siblings * 24, y: waste.y + 130 + siblings * 24 },
+      data: { waste: wasteId, title: '', x: spot.x, y: spot.y },
     }]);
     const created = frames?.[0]?.data;
     if (created) {

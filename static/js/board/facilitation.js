@@ -4,6 +4,7 @@
 
 import { api } from './api.js';
 import { announce, fill, h } from './dom.js';
+import { promptFor } from './future.js';
 import { timerFace } from './timer.js';
 
 export class Facilitation {
@@ -45,9 +46,10 @@ export class Facilitation {
       }, h('span', { class: 'phase-number' }, String(index + 1)), h('span', { class: 'phase-name' }, phase.short));
       return h('li', {}, button);
     }));
-    fill(this.prompt, h('strong', {}, workshop.phase_label), ' ', workshop.prompt);
+    const prompt = promptFor(workshop, phases[current], this.ctx.store.stream); // a future state's own
+    fill(this.prompt, h('strong', {}, workshop.phase_label), ' ', prompt);
     this.ctx.root.dataset.phase = workshop.phase;
-    if (this.lastPhase !== null && this.lastPhase !== workshop.phase) announce(`Now: ${workshop.phase_label}. ${workshop.prompt}`);
+    if (this.lastPhase !== null && this.lastPhase !== workshop.phase) announce(`Now: ${workshop.phase_label}. ${prompt}`);
     this.lastPhase = workshop.phase;
     this.#startTicking();
     this.renderLock();

@@ -5,6 +5,8 @@
 import { announce, h, fill } from './dom.js';
 import { BREADTHS, KIND_NAMES, NOTE_KINDS, SIZES, STATUSES, WASTE_CATEGORIES } from './labels.js';
 import { measuredRow } from './measured.js';
+import { ACTIVITY_MORE_FIELDS, detailRow, moreChanges, moreSection, parseMore } from './detail.js';
+import { withAttached } from './flowgraph.js';
 import { durationProblem, formatDuration, parseDuration, speakDuration } from './units.js';
 
 const STICKY_KINDS = ['activity', 'waste', 'countermeasure', 'note'];
@@ -16,6 +18,7 @@ const FORMS = {
     { name: 'process_time', label: 'Process time', type: 'duration' },
     { name: 'wait_time', label: 'Wait time', type: 'duration' },
     { name: 'pca', label: '%C&A', type: 'percent' },
+    ...ACTIVITY_MORE_FIELDS, // in the form's "More" section (detail.js)
   ],
   waste: [
     { name: 'text', label: 'Waste', type: 'textarea', required: true },
@@ -116,6 +119,7 @@ export class Stickies {
     if (this.editing?.key === key) return; // keep the form under the typing person's cursor
     fill(element, ...this.#content(kind, shown));
     this.#decorate(element, kind, id);
+    this.ctx.flowOverlay?.decorate(element, kind, object); // the flow's marks, the far view
     this.ctx.pendingEdits?.decorate(element, kind, id);
     this.ctx.conflicts?.decorate(element, kind, id);
   }
@@ -176,6 +180,7 @@ export class Stickies {
           h('div', { dataset: { field: 'process_time' }, class: 'field' }, h('dt', {}, 'PT'), h('dd', { class: 'process-time' }, formatDuration(object.process_time))),
           h('div', { dataset: { field: 'wait_time' }, class: 'field' }, h('dt', {}, 'WT'), h('dd', { class: 'wait-time' }, formatDuration(object.wait_time))),
           h('div', { dataset: { field: 'pca' }, class: 'field' }, h('dt', {}, '%C&A'), h('dd', { class: 'pca' }, `${Math.round(object.pca)}%`))),
+        detailRow(object),
         this.#measuredContent(object),
         editable ? h('button', {
           type: 'button', class: 'link-handle', title: 'Draw a link to the next activity (L)',
@@ -262,11 +267,13 @@ export class Stickies {
     if (this.editing) this.#finishEdit(false);
     const inputs = {};
     const form = h('form', { class: 'sticky-form', 'aria-label': `Edit ${KIND_NAMES[kind].toLowerCase()}` });
+    const more = kind === 'activity' ? moreSection(object, FORMS[kind].some((field) => field.more && field.name === fieldName)) : null;
     for (const field of FORMS[kind]) {
       const inputId = `edit-${kind}-${id}-${field.name}`;
       const maxLength = this.ctx.maxLength(kind, field.name);
       let input;
-      if (field.type === 'textarea') input = h('textarea', { id: inputId, rows: '2', maxlength: maxLength });
+      if (field.type === 'color') input = h('input', { id: inputId, type: 'color' });
+      else if (field.type === 'textarea') input = h('textarea', { id: inputId, rows: '2', maxlength: maxLength });
       else if (field.type === 'select') {
         input = h('select', { id: inputId }, ...Object.entries(field.choices).map(([value, label]) => h('option', { value }, label)));
       } else {
@@ -281,9 +288,11 @@ export class Stickies {
       const error = h('span', { class: 'field-error', id: `${inputId}-error`, role: 'alert' });
       const hint = maxLength ? h('span', { class: 'field-hint', id: `${inputId}-hint`, 'aria-live': 'polite' }) : null;
       input.setAttribute('aria-describedby', hint ? `${error.id} ${hint.id}` : error.id);
-      form.append(h('label', { for: inputId }, field.label), input, error);
-      if (hint) { form.append(hint); watchLength(input, hint, maxLength); }
+      const place = field.more ? more.body : form;
+      place.append(h('label', { for: inputId }, field.label), input, error);
+      if (hint) { place.append(hint); watchLength(input, hint, maxLength); }
     }
+    if (more) form.append(more.element);
     form.append(
       h('p', { class: 'form-error', role: 'alert' }),
       h('div', { class: 'form-actions' },
@@ -329,6 +338,7 @@ export class Stickies {
         }
         if (value !== editing.original[field.name]) changes[field.name] = value;
       }
+      Object.assign(changes, moreChanges(editing.kind, object, changes)); // a new lane: its row
       if (Object.keys(changes).length) {
         this.#setSaving(editing, true);
         const data = { id: editing.id, ...changes, version: editing.original.version };
@@ -383,6 +393,7 @@ export class Stickies {
 
   #showError(editing, name, text) {
     const input = editing.inputs[name];
+    input.closest('details')?.setAttribute('open', ''); // a field of "More": show it
     const message = editing.form.querySelector(`#${CSS.escape(input.id)}-error`);
     input.setAttribute('aria-invalid', 'true');
     message.textContent = text;
@@ -466,7 +477,8 @@ export class Stickies {
     this.pointerDown = false;
     if (!this.ctx.canEdit() || !selection.has(key)) return;
     const start = this.ctx.canvas.toWorld(event.clientX, event.clientY);
-    const keys = selection.items().filter((item) => STICKY_KINDS.includes(item.kind)).map((item) => item.key);
+    // A dragged activity takes its wastes (and their countermeasures) along.
+    const keys = withAttached(selection.items().filter((item) => STICKY_KINDS.includes(item.kind)).map((item) => item.key), this.ctx.store.list('waste'), this.ctx.store.list('countermeasure'));
     const origins = new Map(keys.map((k) => {
       const [itemKind, itemId] = k.split(':');
       const object = this.ctx.store.get(itemKind, Number(itemId));
@@ -509,12 +521,15 @@ export class Stickies {
 }
 
 function displayValue(field, value) {
+  if (field.optional && (value === null || value === undefined)) return '';
   if (field.type === 'duration') return formatDuration(value);
   if (field.type === 'percent') return String(Math.round(Number(value) * 10) / 10);
   return value ?? '';
 }
 
 function parseValue(field, raw) {
+  const more = parseMore(field, raw); // optional, integer and colour fields (detail.js)
+  if (more) return more;
   if (field.type === 'duration') {
     const seconds = parseDuration(raw);
     if (seconds === null) return { error: durationProblem(raw) }; // a bare 45: minutes or hours?
