@@ -283,6 +283,10 @@ def test_a_whole_workshop_from_sign_up_to_the_flow_summary(
                 "Rolled %C&A 72%"
             )
             ada.screenshot(path=str(ARTIFACTS / "journey-board.png"))
+            # The whole map fitted, as everyone sees it when the facilitator shows it all.
+            ada.click("[data-action=zoom-fit]")
+            ada.wait_for_timeout(200)
+            ada.screenshot(path=str(ARTIFACTS / "journey-board-fitted.png"))
 
             # A leader joins with the viewer link and reads the flow.
             cy = new_page()
