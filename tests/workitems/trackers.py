@@ -19,7 +19,7 @@ shapes of the three APIs a connection reads, from in-memory data, recording ever
 Errors are the trackers' own: 401 for a wrong credential, 404 for an unknown project or
 repository, 400 for an invalid query; `fail()` makes chosen requests answer a status (429
 with Retry-After, 403 with X-RateLimit-Remaining 0, a 500 in the middle of paging) or a
-truncated page.
+truncated page, or a slow one (`delay`).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import base64
 import json
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -69,6 +70,7 @@ class Fault:
     times: int = 1
     skip: int = 0  # matching requests answered normally first
     truncate: bool = False  # answer the real page cut in half instead
+    delay: float = 0.0  # seconds to wait first; with status 0 the answer is then the real one
 
 
 @dataclass
@@ -264,6 +266,10 @@ class _Handler(BaseHTTPRequestHandler):
                 fault = None
             if fault is not None:
                 fault.times -= 1
+        if fault is not None and fault.delay:
+            time.sleep(fault.delay)
+            if not fault.status:
+                fault = None
         if fault is not None and not fault.truncate:
             self.send_response(fault.status)
             self.send_header("Content-Type", "application/json")
