@@ -521,11 +521,12 @@ def connection_sync_run(*, sync_id: int, may_retry: bool = True) -> ConnectionSy
         return sync
     except Exception as error:
         secrets = connector.secrets() if connector is not None else []
+        users = connector.users() if connector is not None else []
         logger.error(
             "Sync %s of connection %s failed:\n%s",
             sync.pk,
             connection.pk,
-            redact("".join(traceback.format_exception(error)), secrets),
+            redact("".join(traceback.format_exception(error)), secrets, users),
         )
         _sync_release(sync, connection)
         _sync_end(

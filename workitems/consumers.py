@@ -4,8 +4,8 @@ Frames to the client: `{"type": "import.progress", "import": {...}}` while an im
 when it ends, `{"type": "sync.progress", "sync": {...}}` while a tracker connection's sync runs,
 waits to retry and when it ends, and `{"type": "flow.changed", "reason"}` when the measured
 flow changed (an import or a sync merged, the state mapping or the type rules edited), after
-which the page fetches the figures again. Non-members are closed with 4404, anonymous sockets with 4401; anything the
-client sends is ignored.
+which the page fetches the figures again. Non-members are closed with 4404, anonymous sockets
+with 4401; anything the client sends is ignored.
 """
 
 from __future__ import annotations

@@ -686,3 +686,15 @@ def test_a_full_sync_asks_for_every_item_again(cast, client_for, tracker):
         connections.connection_sync_request(
             actor=cast.facilitator, connection_id=created["id"], data={"full": "yes"}
         )
+
+
+def test_redaction_covers_the_http_basic_forms_of_a_credential():
+    import base64
+
+    from workitems.connectors.base import redact
+
+    basic = base64.b64encode(f"{JIRA_EMAIL}:{JIRA_TOKEN}".encode()).decode()
+    empty_user = base64.b64encode(f":{ADO_TOKEN}".encode()).decode()
+    text = f"Authorization: Basic {basic} / Basic {empty_user} / {JIRA_TOKEN}"
+    said = redact(text, [JIRA_TOKEN, ADO_TOKEN], [JIRA_EMAIL])
+    assert said == "Authorization: Basic ••• / Basic ••• / •••"

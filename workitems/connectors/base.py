@@ -157,19 +157,19 @@ def origin(url: str) -> tuple[str, str, int]:
     return (parts.scheme, (parts.hostname or "").lower(), port)
 
 
-def secret_forms(secrets: Iterable[str]) -> list[str]:
+def secret_forms(secrets: Iterable[str], users: Iterable[str] = ()) -> list[str]:
     """The strings a credential can appear as: each secret, and the HTTP Basic encodings of
     the pairs a connector sends (`user:token`, `:token`)."""
     values = [secret for secret in secrets if secret]
     forms = set(values)
-    for user in ["", *values]:
+    for user in ["", *users, *values]:
         for secret in values:
             forms.add(base64.b64encode(f"{user}:{secret}".encode()).decode())
     return sorted(forms, key=len, reverse=True)  # the longest first: a token inside a form
 
 
-def redact(text: str, secrets: Iterable[str]) -> str:
-    for form in secret_forms(secrets):
+def redact(text: str, secrets: Iterable[str], users: Iterable[str] = ()) -> str:
+    for form in secret_forms(secrets, users):
         if len(form) >= 4:
             text = text.replace(form, REDACTED)
     return text
@@ -209,6 +209,7 @@ class TrackerClient:
     base_url: str
     secrets: list[str]
     limits: Limits
+    users: list[str] = field(default_factory=list)  # HTTP Basic user names sent with them
     auth: httpx.Auth | None = None
     headers: dict[str, str] = field(default_factory=dict)
     extra_origins: list[str] = field(default_factory=list)
@@ -236,7 +237,7 @@ class TrackerClient:
         self.close()
 
     def say(self, text: str) -> str:
-        return redact(text, self.secrets)
+        return redact(text, self.secrets, self.users)
 
     def get(self, url: str, params: dict[str, Any] | None = None) -> tuple[Any, httpx.Response]:
         """GETs `url` and returns its JSON and the response (headers, links); one page of
@@ -404,6 +405,10 @@ class Connector:
 
     def secrets(self) -> list[str]:
         return [str(value) for key, value in self.credential.items() if key != "email" and value]
+
+    def users(self) -> list[str]:
+        """HTTP Basic user names sent with the secrets (not secret themselves)."""
+        return [str(self.credential["email"])] if self.credential.get("email") else []
 
     def client(self) -> TrackerClient:
         raise NotImplementedError

@@ -75,6 +75,7 @@ class Connector(BaseConnector):
             name=self.name,
             base_url=self.base_url,
             secrets=self.secrets(),
+            users=self.users(),
             limits=self.limits,
             auth=httpx.BasicAuth(email, token),
             transport=self.transport,
