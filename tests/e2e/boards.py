@@ -26,15 +26,19 @@ def open_board(
     *,
     viewport: dict | None = None,
     password: str = PASSWORD,
+    before: Callable[[Any], None] | None = None,
 ) -> Any:
     """A page signed in as `user` on `stream`'s board, loaded and connected; refusals the
-    board shows as dialogs are collected in `page.dialogs`."""
+    board shows as dialogs are collected in `page.dialogs`. `before(page)` runs before the
+    board is opened."""
     page = signed_in_page(server.http_url, user.username, password)
     if viewport:
         page.set_viewport_size(viewport)
     page.set_default_timeout(8000)
     page.dialogs = []  # type: ignore[attr-defined]
     page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+    if before:
+        before(page)  # e.g. routes that hold back a request
     page.goto(f"/streams/{stream.pk}/board/")
     page.wait_for_selector(".connection[data-state=connected]")
     page.wait_for_selector(".loading", state="hidden")

@@ -509,7 +509,8 @@ export function boot(root) {
   // Start -------------------------------------------------------------------------------
 
   api('GET', `/api/streams/${config.streamId}/summary/`).then((summary) => {
-    if (!store.summary) { store.summary = summary; ladder.render(summary); }
+    // As a frame: whatever draws the summary (the ladder, the critical path) hears of it.
+    if (!store.summary) store.apply({ type: 'summary', summary });
   }).catch(() => ladder.render(null));
   ctx.connection.start();
   window.boardApp = ctx; // for the console and end-to-end tests
