@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from workitems.importers import ado_json
 from workitems.importers.rows import ItemRow, Problem, Row, StateRow, TransitionRow
 from workitems.models import FlowState
@@ -144,6 +146,13 @@ def test_missing_changed_date_is_an_error_naming_the_item_and_revision() -> None
     assert errors(rows_of(json.dumps({"value": [record]}).encode())) == [
         Problem('Work item "5" revision 1 has no ChangedDate.', 1)
     ]
+
+
+@pytest.mark.parametrize("number", [2**64, -1])
+def test_a_revision_no_64_bit_integer_holds_is_an_error_not_a_crash(number: int) -> None:
+    record = revision(5, number, "New", "2024-01-01T00:00:00Z")
+    (problem,) = errors(rows_of(json.dumps({"value": [record]}).encode()))
+    assert problem.line == 1 and "Revision is not a number" in problem.message
 
 
 def test_garbage_changed_date_is_an_error_quoting_the_value() -> None:

@@ -75,7 +75,7 @@ def _revision_number(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value
+        return value if 0 <= value < 2**63 else None  # held in a signed 64-bit array
     text = jsonfile.text(value).strip()
     return int(text) if text.isdigit() and len(text) < 12 else None
 
