@@ -698,3 +698,25 @@ def test_redaction_covers_the_http_basic_forms_of_a_credential():
     text = f"Authorization: Basic {basic} / Basic {empty_user} / {JIRA_TOKEN}"
     said = redact(text, [JIRA_TOKEN, ADO_TOKEN], [JIRA_EMAIL])
     assert said == "Authorization: Basic ••• / Basic ••• / •••"
+
+
+def test_the_rotate_command_re_encrypts_every_credential_under_the_new_key(cast, tracker):
+    from cryptography.fernet import Fernet
+    from django.core.management import call_command
+
+    from workitems import crypto
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    with override_settings(VSM_CREDENTIALS_KEY=old):
+        connection = Connection.objects.create(
+            workshop=cast.workshop,
+            kind="github",
+            base_url=tracker.url,
+            scope={"owner": "acme", "repo": "shop"},
+            credential_encrypted=crypto.credential_encrypt({"token": GITHUB_TOKEN}),
+        )
+    with override_settings(VSM_CREDENTIALS_KEY=f"{new},{old}"):
+        call_command("credentials_rotate")
+    connection.refresh_from_db()
+    with override_settings(VSM_CREDENTIALS_KEY=new):
+        assert crypto.credential_decrypt(connection.credential_encrypted) == {"token": GITHUB_TOKEN}
