@@ -16,11 +16,16 @@ Contracts (the protocol is in docs/realtime.md):
   once `OUTBOX_LIMIT` frames wait for it, and catches up when it reconnects.
 * Vote ops are redacted for everyone but the voter while the stream's votes are hidden.
 * No input ends the connection except a frame over `CLOSE_FRAME_BYTES` (closed with 1009).
+* Signing out of the session the socket was opened with closes it with 4401, leaving the
+  workshop (or its deletion) with 4404, a new role in it with 4001 (reconnect), through the
+  person's group (workshops.events) within moments, on any server process; the heartbeat
+  checks the membership and the session again in case that message was lost.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import secrets
@@ -34,6 +39,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
 from streams import extensions
+from streams.auth import session_signed_in
 from streams.events import encode, user_ref
 from streams.hub import CURSOR_TICK, Outbox, hub_for, publisher_use
 from streams.kinds import KINDS, text_max_lengths
@@ -45,6 +51,7 @@ from streams.services.board import ACTIONS, OpAlreadyApplied, OpRequest
 from vsm_site.concurrency import EditConflict
 from vsm_site.ids import row_id
 from vsm_site.validation import errors_in_words
+from workshops.events import CLOSE_SIGNED_OUT, concerns, person_group
 
 logger = logging.getLogger(__name__)
 
@@ -117,7 +124,9 @@ class BoardConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_NOT_FOUND)
             return
         self.role, self.can_edit = str(membership.role), bool(membership.can_edit)
+        self.workshop_id = int(membership.workshop_id)
         self.me = user_ref(self.user)
+        await self._person_join()
         publisher_use(self.channel_layer)
         # Join before reading the log: frames committed meanwhile are held and deduplicated
         # by seq once the sync is delivered.
@@ -156,6 +165,11 @@ class BoardConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         for task in list(getattr(self, "tasks", ())):
             task.cancel()
+        if getattr(self, "workshop_id", None) is not None:
+            with contextlib.suppress(Exception):
+                await self.channel_layer.group_discard(
+                    person_group(self.user.pk), self.channel_name
+                )
         if getattr(self, "joined", False):
             self.joined = False
             await self.hub.remove(self)
@@ -172,6 +186,21 @@ class BoardConsumer(AsyncWebsocketConsumer):
                 reason="This board is open in too many tabs; this one, the oldest, was closed.",
             )
         )
+
+    async def person_close(self, message: dict[str, Any]) -> None:
+        """The person signed out, left the workshop or has a new role in it (workshops.events):
+        this socket closes if it is one of those the message names."""
+        if concerns(message, workshop_id=self.workshop_id, session=self.scope.get("session_tag")):
+            await self.close(code=message["code"], reason=message["reason"])
+
+    async def _person_join(self) -> None:
+        """Joins the person's group, through which signing out or leaving the workshop closes
+        this socket (again at every heartbeat: Redis forgets a group after its expiry or a
+        restart)."""
+        try:
+            await self.channel_layer.group_add(person_group(self.user.pk), self.channel_name)
+        except Exception:  # the heartbeat checks the membership and the session itself
+            logger.warning("board socket: could not join the person's group", exc_info=True)
 
     def presence_state(self) -> dict[str, Any]:
         """This socket's presence, as a joiner learns it."""
@@ -421,6 +450,11 @@ class BoardConsumer(AsyncWebsocketConsumer):
             except Http404:
                 await self.close(code=CLOSE_NOT_FOUND)
                 return
+            # Signed out meanwhile, should the close message have been lost.
+            if not await database_sync_to_async(session_signed_in)(self.scope, self.user):
+                await self.close(code=CLOSE_SIGNED_OUT)
+                return
+            await self._person_join()
             if head > self.seq and not await self._resync(since=self.seq):
                 return
             self._push({"type": "heartbeat", "seq": self.seq})

@@ -11,6 +11,12 @@ from django.http import Http404
 from django.utils import timezone
 
 from vsm_site.validation import Boolean, Choice, Integer, Text, clean_payload
+from workshops.events import (
+    CLOSE_REMOVED,
+    CLOSE_ROLE_CHANGED,
+    close_message,
+    person_sockets_close_on_commit,
+)
 from workshops.models import Invitation, Membership, Phase, Role, Workshop
 from workshops.selectors import (
     facilitation_data,
@@ -101,8 +107,16 @@ def workshop_timer(
 
 @transaction.atomic
 def workshop_delete(*, actor: AbstractBaseUser, workshop_id: int) -> None:
+    """A facilitator deletes the workshop; after commit every member's sockets of it close
+    with 4404."""
     facilitator_membership_get(user=actor, workshop_id=workshop_id)
+    members = list(
+        Membership.objects.filter(workshop_id=workshop_id).values_list("user_id", flat=True)
+    )
     Workshop.objects.filter(pk=workshop_id).delete()
+    person_sockets_close_on_commit(
+        members, close_message(code=CLOSE_REMOVED, workshop_id=workshop_id)
+    )
 
 
 def _ensure_a_facilitator_remains(membership: Membership) -> None:
@@ -117,7 +131,9 @@ def _ensure_a_facilitator_remains(membership: Membership) -> None:
 def membership_update(
     *, actor: AbstractBaseUser, workshop_id: int, membership_id: int, data: Any
 ) -> Membership:
-    """A facilitator changes anyone's role and team; a member may change their own team."""
+    """A facilitator changes anyone's role and team; a member may change their own team. A new
+    role closes the member's board sockets of the workshop after commit (4001: the client
+    reconnects and is welcomed with the new role)."""
     own = membership_get(user=actor, workshop_id=workshop_id)
     target = _membership_in(workshop_id, membership_id)
     fields = clean_payload(MEMBERSHIP_SPEC, data, partial=True, read_only=("id", "user"))
@@ -125,21 +141,31 @@ def membership_update(
         raise PermissionDenied("Only a facilitator can change other members or roles.")
     if fields.get("role", target.role) != Role.FACILITATOR:
         _ensure_a_facilitator_remains(target)
+    role_changed = fields.get("role", target.role) != target.role
     for name, value in fields.items():
         setattr(target, name, value)
     target.save()
+    if role_changed:
+        person_sockets_close_on_commit(
+            [target.user_id],
+            close_message(code=CLOSE_ROLE_CHANGED, workshop_id=workshop_id, flow=False),
+        )
     return target
 
 
 @transaction.atomic
 def membership_delete(*, actor: AbstractBaseUser, workshop_id: int, membership_id: int) -> None:
-    """A facilitator removes a member, or a member leaves; the last facilitator cannot go."""
+    """A facilitator removes a member, or a member leaves; the last facilitator cannot go.
+    After commit the member's sockets of the workshop (boards and Flow page) close with 4404."""
     own = membership_get(user=actor, workshop_id=workshop_id)
     target = _membership_in(workshop_id, membership_id)
     if not own.is_facilitator and target.pk != own.pk:
         raise PermissionDenied("Only a facilitator can remove other members.")
     _ensure_a_facilitator_remains(target)
     target.delete()
+    person_sockets_close_on_commit(
+        [target.user_id], close_message(code=CLOSE_REMOVED, workshop_id=workshop_id)
+    )
 
 
 def _membership_in(workshop_id: int, membership_id: int) -> Membership:
