@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from metrics.units import humanize_duration
+from vsm_site.units import humanize_duration
 
 WIDTH = 960
 FONT = 12  # px, the charts' text (static/css/app.css .svg-chart text)

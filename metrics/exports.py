@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from metrics import charts, selectors
 from metrics.services import summary_get_or_compute
-from metrics.units import human_datetime, humanize_duration, whole_percent
 from streams.models import ValueStream, WasteCategory
+from vsm_site.units import human_datetime, humanize_duration, whole_percent
 
 TOP_WASTES = 5
 

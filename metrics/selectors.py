@@ -9,7 +9,6 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.db import connection
 from django.db.models import Count, Q
 
 from metrics.flow import ActivityFacts, WasteFacts, flow_summary
@@ -27,11 +26,11 @@ from streams.selectors import stream_get
 from workitems.models import (
     ImportStatus,
     StateActivity,
-    Transition,
     WorkItem,
     WorkItemImport,
     WorkState,
 )
+from workitems.selectors import transition_rows
 from workshops.selectors import AnyUser, membership_get
 
 
@@ -113,29 +112,6 @@ def related_streams(stream: ValueStream) -> list[ValueStream]:
 
 # Measured flow -------------------------------------------------------------------------------
 
-# PostgreSQL's binary COPY of (transition id, item id, state id, epoch seconds), all int8 and
-# never null: a 2-byte field count, then per field a 4-byte length and the 8-byte value,
-# big-endian; after a 19-byte header. Read straight into numpy, and put in history order
-# there (a sort in numpy costs less than one in the query).
-_COPY_HEADER = 19
-_COPY_ROW = np.dtype(
-    [
-        ("fields", ">i2"),
-        ("id_len", ">i4"),
-        ("id", ">i8"),
-        ("item_len", ">i4"),
-        ("item", ">i8"),
-        ("state_len", ">i4"),
-        ("state", ">i8"),
-        ("at_len", ">i4"),
-        ("at", ">i8"),
-    ]
-)
-_TRANSITIONS_SQL = (
-    "SELECT t.id, t.item_id, t.state_id, floor(extract(epoch FROM t.entered_at))::int8 "
-    "FROM workitems_transition t JOIN workitems_workitem w ON w.id = t.item_id "
-    "WHERE w.workshop_id = %s"
-)
 # Each process keeps the transitions of the workshops it read last, by the import that last
 # wrote them (its id and the instant it finished): they change only through imports, while
 # the Flow page asks again for every window, interval and mapping. Items and states are read
@@ -143,33 +119,6 @@ _TRANSITIONS_SQL = (
 # transitions held.
 _TRANSITIONS_CACHE: OrderedDict[tuple[Any, ...], tuple[np.ndarray, ...]] = OrderedDict()
 TRANSITIONS_CACHED = 4_000_000
-
-
-def _transition_rows(workshop_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(ids, item ids, state ids, epoch seconds) of the workshop's transitions, any order."""
-    if connection.vendor == "postgresql":
-        buffer = bytearray()
-        with connection.cursor() as cursor:
-            sql = cursor.mogrify(_TRANSITIONS_SQL, [workshop_id])
-            if isinstance(sql, bytes):
-                sql = sql.decode()
-            with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT binary)") as copy:
-                for block in copy:
-                    buffer += block
-        count = (len(buffer) - _COPY_HEADER - 2) // _COPY_ROW.itemsize
-        rows = np.frombuffer(buffer, dtype=_COPY_ROW, count=count, offset=_COPY_HEADER)
-        return tuple(rows[name].astype(np.int64) for name in ("id", "item", "state", "at"))  # type: ignore[return-value]
-    transitions = list(
-        Transition.objects.filter(item__workshop_id=workshop_id).values_list(
-            "id", "item_id", "state_id", "entered_at"
-        )
-    )
-    return (
-        np.array([row[0] for row in transitions], dtype=np.int64),
-        np.array([row[1] for row in transitions], dtype=np.int64),
-        np.array([row[2] for row in transitions], dtype=np.int64),
-        np.array([int(row[3].timestamp()) for row in transitions], dtype=np.int64),
-    )
 
 
 def _transition_arrays(workshop_id: int) -> tuple[np.ndarray, ...]:
@@ -186,7 +135,7 @@ def _transition_arrays(workshop_id: int) -> tuple[np.ndarray, ...]:
     if cached is not None:
         _TRANSITIONS_CACHE.move_to_end(key)  # type: ignore[arg-type]
         return cached
-    ids, items, states, at = _transition_rows(workshop_id)
+    ids, items, states, at = transition_rows(workshop_id=workshop_id)
     order = np.lexsort((ids, at, items))
     arrays = (items[order], states[order], at[order])
     if key is None:

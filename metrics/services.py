@@ -16,7 +16,8 @@ from django.utils import timezone
 from metrics.flow import flow_deltas, flow_summary
 from metrics.models import FlowSnapshot, FlowSummary
 from metrics.selectors import map_measured, map_measured_flow, stream_facts, summary_payload
-from streams.events import encode, group_send
+from metrics.tasks import recompute_summary as recompute_summary_task
+from streams.events import broadcast_on_commit
 from streams.models import LinkKind, ValueStream
 from streams.selectors import link_pairs, stream_get
 from streams.services.streams import stream_clone
@@ -38,13 +39,11 @@ def summary_request(*, stream_id: int) -> None:
     seconds; requests while that task is pending add nothing. The task clears the flag before
     it reads, so a change that lands during a recompute asks for another.
     """
-    from metrics.tasks import recompute_summary
-
     if settings.CELERY_TASK_ALWAYS_EAGER:
-        recompute_summary.delay(stream_id)
+        recompute_summary_task.delay(stream_id)
         return
     if cache.add(_pending_key(stream_id), 1, timeout=60):
-        recompute_summary.apply_async((stream_id,), countdown=settings.VSM_SUMMARY_DEBOUNCE)
+        recompute_summary_task.apply_async((stream_id,), countdown=settings.VSM_SUMMARY_DEBOUNCE)
 
 
 def summary_pending_clear(*, stream_id: int) -> None:
@@ -89,8 +88,9 @@ def _compute(stream: ValueStream) -> dict:
 
 def summary_recompute(*, stream_id: int) -> FlowSummary | None:
     """Computes the stream's summary from committed state and stores it when newer than the
-    stored one; then pushes a `summary` frame to the board's group. Idempotent; returns None
-    when the stream is gone."""
+    stored one; once that commits, a `summary` frame goes to the board's group through the
+    board's one broadcast path (`streams.events.broadcast_on_commit`). Holds the stream's row
+    lock while it reads. Idempotent; returns None when the stream is gone."""
     with transaction.atomic():
         stream = ValueStream.objects.select_for_update().filter(pk=stream_id).first()
         if stream is None:
@@ -106,8 +106,9 @@ def summary_recompute(*, stream_id: int) -> FlowSummary | None:
         summary.computed_at = timezone.now()
         summary.computations += 1
         summary.save()
-        frame = {"type": "summary", "summary": summary_payload(summary, stream)}
-    group_send(stream_id, {"type": "board.frame", "text": encode(frame)})
+        broadcast_on_commit(
+            stream_id, {"type": "summary", "summary": summary_payload(summary, stream)}
+        )
     return summary
 
 
@@ -138,6 +139,14 @@ def snapshot_take(*, stream_id: int, day: date | None = None) -> FlowSnapshot | 
         defaults={"data": data, "seq": summary.seq},
     )
     return snapshot
+
+
+def snapshot_take_all(*, day: date | None = None) -> int:
+    """The day's snapshot of every stream (Celery beat, daily); returns how many were taken."""
+    stream_ids = list(ValueStream.objects.values_list("id", flat=True))
+    for stream_id in stream_ids:
+        snapshot_take(stream_id=stream_id, day=day)
+    return len(stream_ids)
 
 
 MEASURED_DAYS = 90  # the window of a snapshot's measured figures, ending on its day

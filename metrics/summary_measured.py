@@ -16,8 +16,8 @@ from django.http import QueryDict
 from metrics import charts
 from metrics.api.serializers import MapMeasuredQuerySerializer
 from metrics.selectors import map_measured, map_measured_flow, working_seconds_per_calendar_second
-from metrics.units import humanize_duration, whole_percent
 from streams.models import ValueStream
+from vsm_site.units import humanize_duration, whole_percent
 from workitems.models import WorkItem
 from workitems.selectors import board_work_states
 

@@ -1,10 +1,12 @@
-"""Thin Celery tasks: take ids, call a service, own retries."""
+"""Thin Celery tasks: take ids, call a service, own retries.
+
+Services enqueue these by importing them at module level under a `_task` name
+(`from metrics.tasks import recompute_summary as recompute_summary_task`); a task imports its
+service inside its body, so the two modules never import each other at load time (HackSoft's
+rule; tests/test_architecture.py checks it)."""
 
 from celery import shared_task
 from django.db import OperationalError
-
-from metrics.services import snapshot_take, summary_pending_clear, summary_recompute
-from streams.models import ValueStream
 
 
 @shared_task(
@@ -17,6 +19,8 @@ from streams.models import ValueStream
 )
 def recompute_summary(stream_id: int) -> None:
     """Recomputes one stream's summary (debounced by `summary_request`)."""
+    from metrics.services import summary_pending_clear, summary_recompute
+
     summary_pending_clear(stream_id=stream_id)
     summary_recompute(stream_id=stream_id)
 
@@ -24,7 +28,6 @@ def recompute_summary(stream_id: int) -> None:
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def snapshot_all_streams() -> int:
     """Celery beat, daily: one snapshot per stream; returns how many were taken."""
-    stream_ids = list(ValueStream.objects.values_list("id", flat=True))
-    for stream_id in stream_ids:
-        snapshot_take(stream_id=stream_id)
-    return len(stream_ids)
+    from metrics.services import snapshot_take_all
+
+    return snapshot_take_all()

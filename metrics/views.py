@@ -23,12 +23,12 @@ from metrics.measured import INTERVALS
 from metrics.selectors import measured_flow_get
 from metrics.services import stream_measured_apply, summary_get_or_compute
 from metrics.summary_measured import measured_window, summary_measured
-from metrics.units import seconds_per_day
 from streams.models import Activity, CountermeasureStatus, ValueStream, WasteCategory
 from streams.selectors import countermeasure_backlog, stream_get
 from streams.services.transfer import (
     spreadsheet_safe,
 )  # the map's CSV export defuses the same way
+from vsm_site.units import seconds_per_day
 from workitems.models import FlowState
 from workitems.selectors import (
     board_work_states,

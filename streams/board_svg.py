@@ -16,8 +16,8 @@ from typing import Any
 
 from django.template.loader import render_to_string
 
-from metrics.units import humanize_duration
 from streams.models import Activity, Countermeasure, Link, LinkKind, Note, ValueStream, Waste
+from vsm_site.units import humanize_duration
 
 ACTIVITY_SIZE = (200.0, 120.0)
 STICKY_SIZE = (180.0, 100.0)

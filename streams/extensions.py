@@ -21,8 +21,11 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
+
+logger = logging.getLogger(__name__)
 
 board_op_kinds: dict[str, Callable[..., Any]] = {}
 snapshot_parts: dict[str, Callable[[Any, Any], Any]] = {}
@@ -44,9 +47,14 @@ def flow_change_listen(listener: Callable[..., None]) -> None:
 
 
 def flow_changed(*, stream_id: int) -> None:
-    """Tells every listener that the stream's flow may have changed (call after commit)."""
+    """Tells every listener that the stream's flow may have changed (call after commit). A
+    listener that fails (Redis down under a summary request, say) is logged and the others
+    are still told: the change has committed, and no listener may undo its answer."""
     for listener in flow_change_listeners:
-        listener(stream_id=stream_id)
+        try:
+            listener(stream_id=stream_id)
+        except Exception:
+            logger.exception("stream %s: a flow-change listener failed", stream_id)
 
 
 def picture_header_register(provider: Callable[[Any], dict[str, Any] | None]) -> None:

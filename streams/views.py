@@ -1,17 +1,30 @@
-"""The board page of a value stream."""
+"""The board page of a value stream, and the pages that make maps: a new workshop with its
+first map (empty or from a starter), another map of a workshop, and the repeat of a map (a
+future state, or a new current-state mapping). These compose `workshops`' services with
+`streams`' own, so they live here: `workshops` never imports `streams` (docs/architecture.md).
+Forms post to these views, which call the same services as the API and show the services'
+per-field messages on failure."""
 
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from streams import selectors
 from streams.models import WasteCategory
-from vsm_site.validation import FIELD_LABELS
-from workshops.models import PHASE_PROMPTS, Phase
+from streams.services import stream_clone, stream_create
+from streams.services.starters import starter_get, stream_start_from
+from streams.starters import DEFAULT_STARTER, STARTERS
+from vsm_site.validation import FIELD_LABELS, message_in_words
+from workshops.models import FIVE_RS, PHASE_PROMPTS, Phase
+from workshops.services import workshop_create
 
 PHASE_SHORT_NAMES = {
     Phase.CHOOSE: "Choose",
@@ -88,3 +101,82 @@ def board(request: HttpRequest, pk: int) -> HttpResponse:
             "board": board_config(stream.workshop_id),
         },
     )
+
+
+@login_required
+def workshop_new(request: HttpRequest) -> HttpResponse:
+    """Create a workshop and its first value stream (empty or from a starter map), then open
+    the board. Choosing the stream is step 1, done by this form, so the workshop starts on
+    step 2 (people), and the board opens with `?share=1`: the invitation links come next."""
+    values: dict[str, Any] = {"stream_name": "", "starter": DEFAULT_STARTER}
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        values = {
+            "title": request.POST.get("title", ""),
+            "goal": request.POST.get("goal", ""),
+            "choice_notes": request.POST.get("choice_notes", ""),
+            **{name: name in request.POST for name, _, _ in FIVE_RS},
+            "stream_name": request.POST.get("stream_name", ""),
+            "starter": request.POST.get("starter", DEFAULT_STARTER),
+        }
+        try:
+            with transaction.atomic():
+                starter = starter_get(values["starter"])
+                fields = {k: v for k, v in values.items() if k not in ("stream_name", "starter")}
+                workshop = workshop_create(
+                    actor=request.user, data={**fields, "phase": Phase.PEOPLE}
+                )
+                stream = stream_create(
+                    actor=request.user,
+                    data={"workshop": workshop.pk, "name": values["stream_name"]},
+                )
+                stream_start_from(actor=request.user, stream_id=stream.pk, key=starter.key)
+        except ValidationError as error:
+            errors = error.message_dict
+            if "name" in errors:
+                errors["stream_name"] = errors.pop("name")
+        else:
+            return redirect(reverse("stream-board", args=[stream.pk]) + "?share=1")
+    return render(
+        request,
+        "workshops/new.html",
+        {"values": values, "errors": errors, "five_rs": FIVE_RS, "starters": STARTERS},
+    )
+
+
+def _back(pk: int) -> HttpResponse:
+    return redirect(reverse("workshop-detail", args=[pk]))
+
+
+def _report(request: HttpRequest, error: ValidationError) -> None:
+    """Each message of the service's refusal as a sentence in words ("Name must not be
+    blank."), never a raw field name."""
+    for field, texts in error.message_dict.items():
+        for text in texts:
+            messages.error(request, message_in_words(field, text))
+
+
+@login_required
+@require_POST
+def stream_new(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        stream = stream_create(
+            actor=request.user, data={"workshop": pk, "name": request.POST.get("name", "")}
+        )
+    except ValidationError as error:
+        _report(request, error)
+        return _back(pk)
+    return redirect(reverse("stream-board", args=[stream.pk]))
+
+
+@login_required
+@require_POST
+def stream_repeat(request: HttpRequest, pk: int, stream_id: int) -> HttpResponse:
+    """Step 9: clone a map into a future state, or into a new current-state mapping."""
+    data = {key: request.POST[key] for key in ("name", "state") if request.POST.get(key)}
+    try:
+        clone = stream_clone(actor=request.user, stream_id=stream_id, data=data)
+    except ValidationError as error:
+        _report(request, error)
+        return _back(pk)
+    return redirect(reverse("stream-board", args=[clone.pk]))

@@ -59,6 +59,7 @@ from workitems.models import (
     WorkItem,
 )
 from workitems.selectors import connection_for_facilitator, sync_data
+from workitems.tasks import connection_sync_task
 from workitems.upsert import HistoryUpsert
 from workshops.selectors import facilitator_membership_get
 
@@ -347,8 +348,6 @@ def _sync_open(connection: Connection, *, trigger: str, full: bool = False) -> C
     sync = ConnectionSync.objects.create(
         connection=connection, workshop_id=connection.workshop_id, trigger=trigger, full=full
     )
-    from workitems.tasks import connection_sync_task
-
     connection_id, sync_id = connection.pk, sync.pk
     transaction.on_commit(lambda: connection_sync_task.delay(connection_id, sync_id))
     return sync

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, Max, Min, QuerySet
 from django.http import Http404
 
@@ -218,3 +220,57 @@ def sync_get(*, user: AnyUser, sync_id: Any) -> ConnectionSync:
     except Http404:
         raise Http404("No such sync.") from None
     return sync
+
+
+# PostgreSQL's binary COPY of (transition id, item id, state id, epoch seconds), all int8 and
+# never null: a 2-byte field count, then per field a 4-byte length and the 8-byte value,
+# big-endian; after a 19-byte header. Read straight into numpy, and put in history order
+# there (a sort in numpy costs less than one in the query).
+_COPY_HEADER = 19
+_COPY_ROW = np.dtype(
+    [
+        ("fields", ">i2"),
+        ("id_len", ">i4"),
+        ("id", ">i8"),
+        ("item_len", ">i4"),
+        ("item", ">i8"),
+        ("state_len", ">i4"),
+        ("state", ">i8"),
+        ("at_len", ">i4"),
+        ("at", ">i8"),
+    ]
+)
+_TRANSITIONS_SQL = (
+    "SELECT t.id, t.item_id, t.state_id, floor(extract(epoch FROM t.entered_at))::int8 "
+    "FROM workitems_transition t JOIN workitems_workitem w ON w.id = t.item_id "
+    "WHERE w.workshop_id = %s"
+)
+
+
+def transition_rows(*, workshop_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(ids, item ids, state ids, epoch seconds) of the workshop's transitions, any order, as
+    int64 arrays: what measured flow reads on every figure, so on PostgreSQL one binary COPY
+    read straight into numpy. Not scoped to a user: callers authorise first."""
+    if connection.vendor == "postgresql":
+        buffer = bytearray()
+        with connection.cursor() as cursor:
+            sql = cursor.mogrify(_TRANSITIONS_SQL, [workshop_id])
+            if isinstance(sql, bytes):
+                sql = sql.decode()
+            with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT binary)") as copy:
+                for block in copy:
+                    buffer += block
+        count = (len(buffer) - _COPY_HEADER - 2) // _COPY_ROW.itemsize
+        rows = np.frombuffer(buffer, dtype=_COPY_ROW, count=count, offset=_COPY_HEADER)
+        return tuple(rows[name].astype(np.int64) for name in ("id", "item", "state", "at"))  # type: ignore[return-value]
+    transitions = list(
+        Transition.objects.filter(item__workshop_id=workshop_id).values_list(
+            "id", "item_id", "state_id", "entered_at"
+        )
+    )
+    return (
+        np.array([row[0] for row in transitions], dtype=np.int64),
+        np.array([row[1] for row in transitions], dtype=np.int64),
+        np.array([row[2] for row in transitions], dtype=np.int64),
+        np.array([int(row[3].timestamp()) for row in transitions], dtype=np.int64),
+    )

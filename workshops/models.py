@@ -51,6 +51,17 @@ class Role(models.TextChoices):
     VIEWER = "viewer", "Viewer"
 
 
+#: The five R's a value stream is chosen against: (field, label, what it asks), in the order the
+#: pages ask them (the new workshop's form, the workshop page's chips).
+FIVE_RS = (
+    ("is_recent", "Recent", "It happened in the last few months, so people remember it."),
+    ("is_real", "Real", "A real piece of work, not an idealised process."),
+    ("has_reach", "Reach", "It crosses many teams, from idea to customer."),
+    ("is_representative", "Representative", "Most work flows the same way."),
+    ("is_road_tested", "Road-tested", "It went all the way to production."),
+)
+
+
 class Workshop(models.Model):
     """A mapping workshop; why its value stream was chosen is recorded against the five R's."""
 

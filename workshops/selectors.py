@@ -4,6 +4,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -43,6 +44,33 @@ def editor_membership_get(*, user: AnyUser, workshop_id: int) -> Membership:
     if not membership.can_edit:
         raise PermissionDenied("Viewers cannot change the map.")
     return membership
+
+
+def membership_columns_sql(*, workshop: str, user: str) -> str:
+    """Two columns for a statement of an app above that must read a membership in its own
+    round trip (`streams`' op lock: one UPDATE ... RETURNING takes the stream's row lock, the
+    next seq and the actor's membership): the id and the role of user `user`'s membership of
+    workshop `workshop`, both NULL for a non-member. `workshop` and `user` are SQL
+    expressions of that statement (a column, a placeholder), never values."""
+    table = Membership._meta.db_table
+    where = f"WHERE m.workshop_id = {workshop} AND m.user_id = {user}"
+    # Only our own table name and SQL expressions go in; values travel as the statement's params.
+    return (
+        f"(SELECT m.id FROM {table} m {where}), "  # noqa: S608
+        f"(SELECT m.role FROM {table} m {where})"
+    )
+
+
+def member_roles_get(*, workshop_id: int, user_ids: list[Any]) -> dict[Any, tuple[int, str]]:
+    """{user id: (membership id, role)} of those of `user_ids` who are members of the workshop
+    (one query; for group commit, which authorises a batch of ops at once)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT user_id, id, role FROM {Membership._meta.db_table} "  # noqa: S608
+            "WHERE workshop_id = %s AND user_id = ANY(%s)",
+            [workshop_id, user_ids],
+        )
+        return {user: (pk, role) for user, pk, role in cursor.fetchall()}
 
 
 def workshop_list(*, user: AnyUser) -> QuerySet[Workshop]:

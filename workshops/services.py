@@ -17,9 +17,9 @@ from workshops.events import (
     close_message,
     person_sockets_close_on_commit,
 )
+from workshops.extensions import workshop_changed
 from workshops.models import Invitation, Membership, Phase, Role, Workshop
 from workshops.selectors import (
-    facilitation_data,
     facilitator_membership_get,
     invitation_get_usable,
     membership_get,
@@ -54,36 +54,20 @@ def workshop_create(*, actor: AbstractBaseUser, data: Any) -> Workshop:
     return workshop
 
 
-def _announce(workshop: Workshop, actor: AbstractBaseUser, client_id: str) -> None:
-    """Records a `workshop.update` op on every board of the workshop, so phase and timer
-    reach every participant live and on resync."""
-    from streams.services.board import op_record, stream_lock_next_seq
-
-    data = facilitation_data(workshop)
-    for stream_id in workshop.streams.values_list("id", flat=True):
-        seq, _, _ = stream_lock_next_seq(stream_id)
-        op_record(
-            stream_id=stream_id,
-            seq=seq,
-            actor=actor,
-            op="workshop.update",
-            data=data,
-            client_id=client_id,
-        )
-
-
 @transaction.atomic
 def workshop_update(
     *, actor: AbstractBaseUser, workshop_id: int, data: Any, client_id: str = ""
 ) -> Workshop:
-    """A facilitator changes the workshop (moving the phase, say); every board hears of it."""
+    """A facilitator changes the workshop (moving the phase, say). Holds the workshop's row
+    lock; the workshop-change listeners (`workshops.extensions`) run in this transaction, so
+    every board hears of it on commit."""
     facilitator_membership_get(user=actor, workshop_id=workshop_id)
     fields = clean_payload(WORKSHOP_SPEC, data, partial=True, read_only=WORKSHOP_READ_ONLY)
     workshop = Workshop.objects.select_for_update().get(pk=workshop_id)
     for name, value in fields.items():
         setattr(workshop, name, value)
     workshop.save()
-    _announce(workshop, actor, client_id)
+    workshop_changed(workshop=workshop, actor=actor, client_id=client_id)
     return workshop
 
 
@@ -94,14 +78,15 @@ TIMER_SPEC = {"seconds": Integer(required=True, minimum=0, maximum=4 * 3600)}
 def workshop_timer(
     *, actor: AbstractBaseUser, workshop_id: int, data: Any, client_id: str = ""
 ) -> Workshop:
-    """Starts the shared countdown for `seconds` (0 stops it); every board hears of it."""
+    """Starts the shared countdown for `seconds` (0 stops it); like `workshop_update`, the
+    workshop-change listeners run in this transaction, so every board hears of it."""
     facilitator_membership_get(user=actor, workshop_id=workshop_id)
     seconds = clean_payload(TIMER_SPEC, data, partial=False)["seconds"]
     workshop = Workshop.objects.select_for_update().get(pk=workshop_id)
     workshop.timer_seconds = seconds
     workshop.timer_ends_at = timezone.now() + timedelta(seconds=seconds) if seconds else None
     workshop.save(update_fields=["timer_seconds", "timer_ends_at", "updated_at"])
-    _announce(workshop, actor, client_id)
+    workshop_changed(workshop=workshop, actor=actor, client_id=client_id)
     return workshop
 
 

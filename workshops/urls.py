@@ -6,14 +6,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/signup/", views.signup, name="signup"),
     path("join/<str:token>/", views.join, name="invitation-join"),
-    path("workshops/new/", views.workshop_new, name="workshop-new"),
     path("workshops/<id:pk>/", views.workshop_detail, name="workshop-detail"),
-    path("workshops/<id:pk>/streams/", views.stream_new, name="workshop-stream-new"),
-    path(
-        "workshops/<id:pk>/streams/<id:stream_id>/repeat/",
-        views.stream_repeat,
-        name="workshop-stream-repeat",
-    ),
     path("workshops/<id:pk>/invitations/", views.invitation_new, name="workshop-invite"),
     path(
         "workshops/<id:pk>/invitations/<id:invitation_id>/revoke/",

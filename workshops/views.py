@@ -1,38 +1,26 @@
-"""Server-rendered pages for workshops: my workshops, creating one against the five R's,
-the workshop's streams, people and invitation links, sign-up and joining by link.
+"""Server-rendered pages for workshops: my workshops, the workshop's streams, people and
+invitation links, sign-up and joining by link. (The pages that make maps, a new workshop
+with its first map included, are `streams.views`: they call `streams`' services, which
+`workshops` never imports; these pages reach a workshop's maps only through the reverse
+relation `workshop.streams` and the URL names of their pages.)
 
 Forms post to these views, which call the same services as the API and show the services'
 per-field messages on failure."""
-
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import UserCreationForm
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from streams.models import ValueStream
-from streams.services import stream_clone, stream_create
-from streams.services.starters import starter_get, stream_start_from
-from streams.starters import DEFAULT_STARTER, STARTERS
 from vsm_site.validation import message_in_words
 from workshops import selectors, services
-from workshops.models import Phase, Role
-
-FIVE_RS = (
-    ("is_recent", "Recent", "It happened in the last few months, so people remember it."),
-    ("is_real", "Real", "A real piece of work, not an idealised process."),
-    ("has_reach", "Reach", "It crosses many teams, from idea to customer."),
-    ("is_representative", "Representative", "Most work flows the same way."),
-    ("is_road_tested", "Road-tested", "It went all the way to production."),
-)
+from workshops.models import FIVE_RS, Phase, Role
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -59,51 +47,10 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
     if not request.user.is_authenticated:
         return render(request, "workshops/join.html", {"invitation": invitation})
     services.invitation_accept(actor=request.user, token=token)
-    stream = ValueStream.objects.filter(workshop_id=invitation.workshop_id).first()
+    stream = invitation.workshop.streams.first()
     if stream is not None:
         return redirect(reverse("stream-board", args=[stream.pk]))
     return redirect(reverse("workshop-detail", args=[invitation.workshop_id]))
-
-
-@login_required
-def workshop_new(request: HttpRequest) -> HttpResponse:
-    """Create a workshop and its first value stream (empty or from a starter map), then open
-    the board. Choosing the stream is step 1, done by this form, so the workshop starts on
-    step 2 (people), and the board opens with `?share=1`: the invitation links come next."""
-    values: dict[str, Any] = {"stream_name": "", "starter": DEFAULT_STARTER}
-    errors: dict[str, list[str]] = {}
-    if request.method == "POST":
-        values = {
-            "title": request.POST.get("title", ""),
-            "goal": request.POST.get("goal", ""),
-            "choice_notes": request.POST.get("choice_notes", ""),
-            **{name: name in request.POST for name, _, _ in FIVE_RS},
-            "stream_name": request.POST.get("stream_name", ""),
-            "starter": request.POST.get("starter", DEFAULT_STARTER),
-        }
-        try:
-            with transaction.atomic():
-                starter = starter_get(values["starter"])
-                fields = {k: v for k, v in values.items() if k not in ("stream_name", "starter")}
-                workshop = services.workshop_create(
-                    actor=request.user, data={**fields, "phase": Phase.PEOPLE}
-                )
-                stream = stream_create(
-                    actor=request.user,
-                    data={"workshop": workshop.pk, "name": values["stream_name"]},
-                )
-                stream_start_from(actor=request.user, stream_id=stream.pk, key=starter.key)
-        except ValidationError as error:
-            errors = error.message_dict
-            if "name" in errors:
-                errors["stream_name"] = errors.pop("name")
-        else:
-            return redirect(reverse("stream-board", args=[stream.pk]) + "?share=1")
-    return render(
-        request,
-        "workshops/new.html",
-        {"values": values, "errors": errors, "five_rs": FIVE_RS, "starters": STARTERS},
-    )
 
 
 @login_required
@@ -140,32 +87,6 @@ def _report(request: HttpRequest, error: ValidationError) -> None:
     for field, texts in error.message_dict.items():
         for text in texts:
             messages.error(request, message_in_words(field, text))
-
-
-@login_required
-@require_POST
-def stream_new(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        stream = stream_create(
-            actor=request.user, data={"workshop": pk, "name": request.POST.get("name", "")}
-        )
-    except ValidationError as error:
-        _report(request, error)
-        return _back(pk)
-    return redirect(reverse("stream-board", args=[stream.pk]))
-
-
-@login_required
-@require_POST
-def stream_repeat(request: HttpRequest, pk: int, stream_id: int) -> HttpResponse:
-    """Step 9: clone a map into a future state, or into a new current-state mapping."""
-    data = {key: request.POST[key] for key in ("name", "state") if request.POST.get(key)}
-    try:
-        clone = stream_clone(actor=request.user, stream_id=stream_id, data=data)
-    except ValidationError as error:
-        _report(request, error)
-        return _back(pk)
-    return redirect(reverse("stream-board", args=[clone.pk]))
 
 
 @login_required

@@ -1,13 +1,13 @@
 from django import template
 
-from metrics.units import human_datetime, humanize_duration, whole_percent
+from vsm_site.units import human_datetime, humanize_duration, whole_percent
 
 register = template.Library()
 
 
 @register.filter
 def duration(seconds: float | None) -> str:
-    """Seconds in human units (see metrics.units for the day convention)."""
+    """Seconds in human units (see vsm_site.units for the day convention)."""
     return humanize_duration(seconds)
 
 

@@ -15,7 +15,8 @@ from streams.models import StreamState, ValueStream
 from streams.selectors import stream_get
 from streams.services.board import op_record, stream_lock_next_seq
 from vsm_site.validation import Boolean, Choice, Reference, Text, clean_payload
-from workshops.selectors import facilitator_membership_get
+from workshops.models import Workshop
+from workshops.selectors import facilitation_data, facilitator_membership_get
 
 STREAM_SPEC = {
     "workshop": Reference(required=True),
@@ -84,6 +85,26 @@ def stream_update(
         client_id=client_id,
     )
     return stream
+
+
+def workshop_update_announce(
+    *, workshop: Workshop, actor: AbstractBaseUser, client_id: str = ""
+) -> None:
+    """Records a `workshop.update` op (the facilitation: phase, prompt, timer) on every board
+    of the workshop, so it reaches every participant live and on resync. A workshop-change
+    listener (`workshops.extensions`, registered in StreamsConfig.ready): runs inside the
+    workshop's change, taking each board's row lock in turn; the frames go out on commit."""
+    data = facilitation_data(workshop)
+    for stream_id in ValueStream.objects.filter(workshop=workshop).values_list("id", flat=True):
+        seq, _, _ = stream_lock_next_seq(stream_id)
+        op_record(
+            stream_id=stream_id,
+            seq=seq,
+            actor=actor,
+            op="workshop.update",
+            data=data,
+            client_id=client_id,
+        )
 
 
 @transaction.atomic

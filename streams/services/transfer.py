@@ -18,11 +18,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
 
-from metrics.units import humanize_duration
 from streams.kinds import ACTIVITY, COUNTERMEASURE, NOTE, WASTE
 from streams.models import Activity, Countermeasure, Link, LinkKind, Note, ValueStream, Waste
 from streams.selectors import stream_get
 from streams.services.streams import stream_create
+from vsm_site.units import humanize_duration
 from vsm_site.validation import clean_payload
 from workshops.selectors import facilitator_membership_get
 

@@ -17,8 +17,8 @@ from playwright.sync_api import expect
 
 from streams.models import Activity, Link, ValueStream
 from tests.e2e.boards import eventually, off_the_loop, open_board, screenshot, sticky
-from workshops.management.commands.load_demo import DEMO_TITLE
-from workshops.management.commands.load_demo import PASSWORD as DEMO_PASSWORD
+from vsm_site.management.commands.load_demo import DEMO_TITLE
+from vsm_site.management.commands.load_demo import PASSWORD as DEMO_PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

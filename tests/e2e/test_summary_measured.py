@@ -21,10 +21,10 @@ from metrics.services import snapshot_take
 from streams.models import ValueStream
 from tests.e2e.test_summary_live import off_the_loop
 from tests.e2e.test_summary_page import TEXTS_OUTSIDE
+from vsm_site.management.commands.load_demo import DEMO_TITLE, PASSWORD
 from workitems.demo import STATE_ACTIVITIES
 from workitems.models import WorkState
 from workitems.services import work_states_update
-from workshops.management.commands.load_demo import DEMO_TITLE, PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -14,9 +14,9 @@ from django.test import Client
 from django.utils import timezone
 
 from metrics.services import snapshot_take
-from metrics.units import humanize_duration
 from streams.models import ValueStream
 from tests.factories import ActivityFactory, LinkFactory
+from vsm_site.units import humanize_duration
 from workitems.models import WorkState
 from workitems.services import work_item_import_create, work_state_update
 

@@ -12,9 +12,9 @@ import pytest
 from django.test import Client
 
 from metrics import charts
-from metrics.units import humanize_duration, whole_percent
 from streams.models import WasteCategory
 from tests.factories import ActivityFactory, WasteFactory
+from vsm_site.units import humanize_duration, whole_percent
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,12 @@ from django.test import override_settings
 
 from metrics.models import FlowSnapshot, FlowSummary
 from metrics.selectors import summary_payload
-from metrics.services import snapshot_take, summary_recompute, summary_request
+from metrics.services import (
+    snapshot_take,
+    summary_pending_clear,
+    summary_recompute,
+    summary_request,
+)
 from metrics.tasks import snapshot_all_streams
 from streams.services import board_create, board_update, stream_clone, stream_update
 from tests.factories import ActivityFactory, LinkFactory, VoteFactory, WasteFactory
@@ -86,7 +91,7 @@ def test_a_burst_of_requests_enqueues_one_recompute(cast, monkeypatch):
     for _ in range(100):
         summary_request(stream_id=cast.stream.pk)
     assert enqueued == [(cast.stream.pk,)]
-    tasks.summary_pending_clear(stream_id=cast.stream.pk)
+    summary_pending_clear(stream_id=cast.stream.pk)
     summary_request(stream_id=cast.stream.pk)
     assert len(enqueued) == 2
 
@@ -105,12 +110,17 @@ def test_recompute_of_a_deleted_stream_does_nothing(cast):
     assert summary_recompute(stream_id=stream_id) is None
 
 
-def test_recompute_pushes_a_summary_frame_to_the_board(cast):
+def test_recompute_pushes_a_summary_frame_to_the_board_once_committed(
+    cast, django_capture_on_commit_callbacks
+):
     layer = get_channel_layer()
     channel = async_to_sync(layer.new_channel)()
     async_to_sync(layer.group_add)(f"stream-{cast.stream.pk}", channel)
     ActivityFactory(stream=cast.stream, process_time=60)
-    summary_recompute(stream_id=cast.stream.pk)
+    with django_capture_on_commit_callbacks() as callbacks:
+        summary_recompute(stream_id=cast.stream.pk)
+    assert len(callbacks) == 1  # nothing is sent before the summary is stored
+    callbacks[0]()
     message = async_to_sync(layer.receive)(channel)
     assert message["type"] == "board.frame"
     assert '"type":"summary"' in message["text"] and '"process_time":60.0' in message["text"]

@@ -1,6 +1,6 @@
 import pytest
 
-from metrics.units import humanize_duration
+from vsm_site.units import humanize_duration
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from streams.models import ValueStream, Vote, Waste
 from streams.services import board_create
-from workshops.management.commands.load_demo import DEMO_TITLE
+from vsm_site.management.commands.load_demo import DEMO_TITLE
 
 pytestmark = pytest.mark.django_db
 

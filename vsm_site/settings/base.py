@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "streams",
     "metrics",
     "workitems",
+    # The project itself, for its management commands (load_demo composes every app).
+    "vsm_site",
 ]
 
 MIDDLEWARE = [

@@ -1,5 +1,5 @@
 // Durations in human units, the board's one place for them. Same convention as
-// metrics/units.py: a day is `hoursPerDay` working hours (8 unless the page says otherwise),
+// vsm_site/units.py: a day is `hoursPerDay` working hours (8 unless the page says otherwise),
 // a week is five such days.
 
 let hoursPerDay = 8;

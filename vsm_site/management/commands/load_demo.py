@@ -2,6 +2,10 @@
 
 Idempotent: when the demo workshop exists, nothing is written. Everything goes through the
 services, like any other writer.
+
+It lives in the project (`vsm_site`), not in an app, because it composes every app:
+workshops, streams and work items (tests/test_architecture.py lists it as the one command
+that may).
 """
 
 from typing import Any

@@ -1,6 +1,10 @@
 """Human units for durations and percentages. Convention: a day is VSM_HOURS_PER_DAY working
 hours (8 by default), a week five such days; the board and the summary use the same
-convention."""
+convention.
+
+Here, below every app, because both `streams` (the map's picture, the CSV export) and
+`metrics` (the summary, its report and charts) write durations the same way, and `streams`
+may not import `metrics` (docs/architecture.md)."""
 
 from __future__ import annotations
 
