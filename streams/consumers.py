@@ -11,6 +11,10 @@ Contracts (the protocol is in docs/realtime.md):
   (a broadcast lost to a full channel or a crash) is filled from the op log.
 * Answers keep the order of the client's frames: an op's `applied` frame reaches its sender
   before the answer to anything the sender sent after it.
+* A failing channel layer (Redis restarting) or database ends no socket: the socket's own
+  channel and its heartbeat wait for them to come back, and an op the database could not
+  take is refused as `unavailable` (send it again). However the socket ends, even by a
+  failure, it leaves its hub and its person's count.
 * Frames reach the socket through the board's hub in this process (streams.hub), which hands
   each broadcast to every local socket; a client that stops reading is closed with 1013
   once `OUTBOX_LIMIT` frames wait for it, and catches up when it reconnects.
@@ -33,7 +37,10 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
+from channels.utils import await_many_dispatch
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -47,10 +54,10 @@ from streams.presence import cursor_clean, editing_target_clean, viewport_clean
 from streams.ratelimit import Limits, person_limits
 from streams.replay import board_sync, stream_head
 from streams.selectors import stream_get
-from streams.services.board import ACTIONS, OpAlreadyApplied, OpRequest
+from streams.services.board import ACTIONS, DatabaseUnavailable, OpAlreadyApplied, OpRequest
 from vsm_site.concurrency import EditConflict
 from vsm_site.ids import row_id
-from vsm_site.validation import errors_in_words
+from vsm_site.validation import errors_in_words, storable_text
 from workshops.events import CLOSE_SIGNED_OUT, concerns, person_group
 
 logger = logging.getLogger(__name__)
@@ -59,6 +66,7 @@ CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_FOUND = 4404
 CLOSE_TOO_BIG = 1009
 CLOSE_BEHIND = 1013  # "try again later": the client stopped reading; it resyncs on reconnect
+CLOSE_FAILED = 1011  # the server failed; the client reconnects
 # The person opened more sockets to the board than VSM_WS_SOCKETS_PER_PERSON: this one, their
 # oldest, is closed. A client must not reconnect it (that would close the next oldest).
 CLOSE_TOO_MANY = 4429
@@ -66,6 +74,7 @@ MAX_FRAME_BYTES = 64 * 1024
 CLOSE_FRAME_BYTES = 1024 * 1024
 SYNC_COST = 5  # a resync request costs as much as five ops
 GAP_WAIT = 1.0  # how long an early frame waits for the ones before it before a log read
+RETRY_SECONDS = 1.0  # between attempts to receive while the channel layer fails
 
 
 def _setting(name: str, default: float) -> float:
@@ -93,6 +102,35 @@ class BoardConsumer(AsyncWebsocketConsumer):
     stream_id: int
     seq: int
     votes_revealed: bool
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """Channels' consumer loop (`AsyncConsumer.__call__`) with two differences: the socket's
+        own channel waits out a channel layer that fails (its receive raising while Redis
+        restarts would otherwise end every socket of the process), and a socket that ends by a
+        failure still disconnects (its hub would otherwise keep it, and deliver to it, forever).
+        """
+        self.scope = scope
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        self.channel_name = await self.channel_layer.new_channel()
+        self.base_send = send
+        try:
+            await await_many_dispatch([receive, self._channel_receive], self.dispatch)
+        except StopConsumer:
+            pass  # websocket_disconnect: `disconnect` has run
+        except BaseException:
+            try:
+                await self.disconnect(CLOSE_FAILED)
+            except Exception:
+                logger.exception("board socket: disconnecting after a failure failed")
+            raise
+
+    async def _channel_receive(self) -> dict[str, Any]:
+        while True:
+            try:
+                return await self.channel_layer.receive(self.channel_name)
+            except Exception:
+                logger.warning("board socket: the channel layer failed; retrying", exc_info=True)
+                await asyncio.sleep(RETRY_SECONDS)
 
     async def connect(self) -> None:
         # 0 stands for an id no row can have (beyond 2**63 - 1): no such board, below.
@@ -160,7 +198,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
         await self.hub.announce(
             {"type": "presence.join", **self.presence_state(), "reply_to": self.hub.channel}
         )
-        self._spawn(self._heartbeat_loop())
+        self._spawn(self._heartbeats())
 
     async def disconnect(self, code: int) -> None:
         for task in list(getattr(self, "tasks", ())):
@@ -232,6 +270,9 @@ class BoardConsumer(AsyncWebsocketConsumer):
         if not isinstance(frame, dict):
             self._reject(None, "malformed", "Expected a JSON object.")
             return
+        if not storable_text(frame):
+            self._reject(None, "malformed", "Text must be valid Unicode (no lone surrogates).")
+            return
         frame_id = frame.get("id") if isinstance(frame.get("id"), str) else None
         try:
             await self._dispatch(frame, frame_id)
@@ -271,7 +312,8 @@ class BoardConsumer(AsyncWebsocketConsumer):
         elif kind == "sync":
             await self._resync(since=None, announce=True)
         else:
-            self._push({"type": "pong", "seq": self.seq})
+            pong = {"type": "pong", "seq": self.seq}
+            self._push({**pong, "id": frame_id} if frame_id is not None else pong)
 
     async def _op(self, frame: dict[str, Any], client_id: str | None) -> None:
         if client_id is None or not 0 < len(client_id) <= 64:
@@ -313,6 +355,14 @@ class BoardConsumer(AsyncWebsocketConsumer):
             return
         except Http404 as exc:
             self._reject(client_id, "not_found", str(exc) or "No such object.")
+            return
+        except DatabaseUnavailable:
+            self._reject(
+                client_id,
+                "unavailable",
+                "The board's database did not answer. Send the change again with the same id "
+                "in a moment: it is applied once.",
+            )
             return
         # The ack is the `applied` frame, which reaches this socket through the hub like
         # everyone else's, in seq order; later answers wait for it.
@@ -434,9 +484,21 @@ class BoardConsumer(AsyncWebsocketConsumer):
         try:
             await asyncio.wait_for(future, GAP_WAIT)
         except TimeoutError:
-            await self._resync(since=self.seq)
+            try:
+                await self._resync(since=self.seq)
+            except Exception:  # the op is applied: its frame comes with a later heartbeat
+                logger.exception("board %s: could not read the op log", self.stream_id)
         finally:
             self.waiter = None
+
+    async def _heartbeats(self) -> None:
+        """`_heartbeat_loop`, started again when a beat fails (the database restarting)."""
+        while True:
+            try:
+                await self._heartbeat_loop()
+                return
+            except Exception:
+                logger.exception("board %s: a heartbeat failed", self.stream_id)
 
     async def _heartbeat_loop(self) -> None:
         """Catches up with the log if a broadcast never came, then tells the client the seq."""
@@ -496,6 +558,11 @@ class BoardConsumer(AsyncWebsocketConsumer):
                     self._advanced()
                 else:
                     self.votes_revealed = sync.votes_revealed
+                    if since is not None and since > self.seq:
+                        # The client holds everything up to `since`: a replay of nothing
+                        # must not leave this socket at 0 (it would then resend it all).
+                        self.seq = since
+                        self._advanced()
                     for message in sync.messages:
                         if message["seq"] > self.seq:
                             self._deliver(message)

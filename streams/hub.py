@@ -21,6 +21,12 @@ with everybody else's latest position.
 is handed to this process's hub of the board at once (on the event loop, in commit order) and
 queued for the channel layer, tagged with this process's `ORIGIN` so that its hub skips the
 copy that comes back; other processes' hubs deliver it as they get it.
+
+A channel layer that fails (Redis restarting) ends no socket and loses nothing committed: the
+hub keeps delivering this process's ops, its sockets fill what other processes sent meanwhile
+from the op log (streams.consumers: gap fill, heartbeat), and the hub joins the board's group
+again once the layer is back (a restarted Redis has forgotten every member) and every
+`GROUP_REFRESH` seconds (channels-redis forgets a member after its group expiry).
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import contextvars
 import logging
 import os
 import secrets
@@ -40,7 +47,7 @@ from channels.db import database_sync_to_async
 from streams.events import current_publisher, encode, stream_group
 from streams.models import Op
 from streams.presence import Throttle, cursors_frame_text, presence_frame
-from streams.services.board import OpRequest, ops_apply
+from streams.services.board import DatabaseUnavailable, OpRequest, ops_apply
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +57,10 @@ OUTBOX_LIMIT = 10_000  # frames a socket may fall behind before it is closed (it
 BOARD_FRAMES = "board.frames"  # several board.frame messages in one channel-layer message
 MAX_BATCH = 100  # ops applied in one transaction at most
 RETRY_SECONDS = 1.0  # between attempts to receive when the channel layer fails
+GROUP_REFRESH = 30.0  # seconds between joins of the board's group (channels-redis expires them)
+# How long a batch waits for an unavailable database (a restart takes a second or two) before
+# its ops are refused as `unavailable`.
+DATABASE_PATIENCE = 5.0
 ORIGIN = f"{os.getpid()}.{secrets.token_hex(4)}"  # this process, on the messages it publishes
 
 
@@ -140,6 +151,8 @@ class BoardHub:
         self.channel: str | None = None
         self._lock = asyncio.Lock()
         self._listener: asyncio.Task[None] | None = None
+        self._member: asyncio.Task[None] | None = None
+        self._rejoin = asyncio.Event()
         self._cursors: dict[str, dict[str, Any]] = {}
         self._cursor_throttle = Throttle(interval=CURSOR_TICK, action=self._cursors_publish)
         self._ops: list[tuple[OpRequest, asyncio.Future[Op]]] = []
@@ -153,9 +166,15 @@ class BoardHub:
             registered = hubs.setdefault(self.stream_id, self)
             if registered is self:
                 if self.channel is None:
-                    self.channel = await self.layer.new_channel()
-                    await self.layer.group_add(self.group, self.channel)
-                    self._listener = asyncio.create_task(self._listen(self.channel))
+                    self.channel = channel = await self.layer.new_channel()
+                    # Joined before the socket reads the log, when the layer answers; if it
+                    # does not, `_membership` keeps trying and the socket fills from the log.
+                    self._rejoin.set()
+                    with contextlib.suppress(Exception):
+                        await self.layer.group_add(self.group, channel)
+                        self._rejoin.clear()
+                    self._listener = asyncio.create_task(self._listen(channel))
+                    self._member = asyncio.create_task(self._membership(channel))
                 self.sockets[socket.conn] = socket
                 return self
         return await registered.add(socket)
@@ -168,12 +187,16 @@ class BoardHub:
             if self.sockets or self.channel is None:
                 return
             channel, self.channel = self.channel, None
-            if self._listener is not None:
-                self._listener.cancel()
-                self._listener = None
+            for task in (self._listener, self._member):
+                if task is not None:
+                    task.cancel()
+            self._listener = self._member = None
             self._cursor_throttle.cancel()
-            await self.layer.group_discard(self.group, channel)
             _forget(self)
+            try:
+                await self.layer.group_discard(self.group, channel)
+            except Exception:  # the layer forgets the member itself (group expiry)
+                logger.warning("board hub %s: could not leave the group", self.stream_id)
 
     async def submit(self, request: OpRequest) -> Op:
         """Applies the op with the others sent meanwhile; returns its Op, or raises what
@@ -187,13 +210,7 @@ class BoardHub:
     async def _write_ops(self) -> None:
         while self._ops:
             batch, self._ops = self._ops[:MAX_BATCH], self._ops[MAX_BATCH:]
-            try:
-                results = await database_sync_to_async(ops_apply)(
-                    stream_id=self.stream_id, requests=[request for request, _ in batch]
-                )
-            except Exception as exc:
-                logger.exception("board hub %s: %s ops failed", self.stream_id, len(batch))
-                results = [exc] * len(batch)
+            results = await self._apply([request for request, _ in batch])
             for (_, future), result in zip(batch, results, strict=True):
                 if future.done():  # its socket is gone
                     continue
@@ -203,9 +220,33 @@ class BoardHub:
                     future.set_result(result)
         self._writer = None
 
+    async def _apply(self, requests: list[OpRequest]) -> list[Op | Exception]:
+        """`ops_apply`, tried again while the database is unavailable, for up to
+        `DATABASE_PATIENCE` seconds: a restart of the database pauses the board's ops rather
+        than refuses them. Meanwhile the database thread stays free for everyone else."""
+        loop = asyncio.get_running_loop()
+        deadline, delay = loop.time() + DATABASE_PATIENCE, 0.1
+        while True:
+            try:
+                results = await database_sync_to_async(ops_apply)(
+                    stream_id=self.stream_id, requests=requests
+                )
+            except Exception as exc:
+                logger.exception("board hub %s: %s ops failed", self.stream_id, len(requests))
+                return [exc] * len(requests)
+            waiting = all(isinstance(result, DatabaseUnavailable) for result in results)
+            if not waiting or loop.time() + delay > deadline:
+                return results
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
     async def announce(self, message: dict[str, Any]) -> None:
-        """Sends a presence message to every process on the board (this one included)."""
-        await self.layer.group_send(self.group, message)
+        """Sends a presence message to every process on the board (this one included). Best
+        effort: presence is ephemeral, and a failing channel layer must not end the socket."""
+        try:
+            await self.layer.group_send(self.group, message)
+        except Exception:
+            logger.warning("board hub %s: %s not sent", self.stream_id, message.get("type"))
 
     def cursor(self, conn: str, user: dict[str, Any] | None, x: float, y: float) -> None:
         """A local socket's cursor moved; it leaves with the others of this tick."""
@@ -226,22 +267,38 @@ class BoardHub:
         """Dispatches what the board's group sends this process, for as long as it has sockets.
 
         When the channel layer fails (Redis restarting, say), it tries again every
-        `RETRY_SECONDS` and joins the group again; meanwhile local ops still reach local
-        sockets, and each socket's heartbeat fills what it missed from the op log.
+        `RETRY_SECONDS` and has `_membership` join the group again; meanwhile local ops still
+        reach local sockets, and each socket fills what it missed from the op log.
         """
         while True:
             try:
                 message = await self.layer.receive(channel)
             except Exception:
                 logger.exception("board hub %s: the channel layer failed", self.stream_id)
+                self._rejoin.set()
                 await asyncio.sleep(RETRY_SECONDS)
-                with contextlib.suppress(Exception):
-                    await self.layer.group_add(self.group, channel)
                 continue
             try:
                 await self.dispatch(message)
             except Exception:
                 logger.exception("board hub %s: %s failed", self.stream_id, message.get("type"))
+
+    async def _membership(self, channel: str) -> None:
+        """Keeps this process in the board's group for as long as it has sockets there: joins
+        every `GROUP_REFRESH` seconds, and as soon as the listener saw the layer fail (a
+        restarted Redis knows no member), retrying every `RETRY_SECONDS` until it answers."""
+        while True:
+            if not self._rejoin.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._rejoin.wait(), GROUP_REFRESH)
+            try:
+                await self.layer.group_add(self.group, channel)
+            except Exception:
+                logger.warning("board hub %s: could not join the group; retrying", self.stream_id)
+                self._rejoin.set()
+                await asyncio.sleep(RETRY_SECONDS)
+                continue
+            self._rejoin.clear()
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         if message.get("origin") == ORIGIN:
@@ -345,7 +402,12 @@ class Publisher:
         self._task = self.loop.create_task(self._run())
 
     def publish_threadsafe(self, stream_id: int, message: dict[str, Any]) -> None:
-        self.loop.call_soon_threadsafe(self._publish, stream_id, message)
+        # In a context of its own: the calling thread's is a copy of the one asgiref marks
+        # as inside its single database thread, and what the delivery starts (a socket's gap
+        # fill) could then never reach the database ("would deadlock").
+        self.loop.call_soon_threadsafe(
+            self._publish, stream_id, message, context=contextvars.Context()
+        )
 
     def _publish(self, stream_id: int, message: dict[str, Any]) -> None:
         hub = _hubs.get(self.loop, {}).get(stream_id)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -35,10 +34,8 @@ class JSONParser(parsers.JSONParser):
             data = super().parse(io.BytesIO(body), media_type, parser_context)
         except RecursionError:
             raise ParseError("JSON parse error - nested too deeply.") from None
-        try:
-            json.dumps(data, ensure_ascii=False).encode("utf-8")
-        except UnicodeEncodeError:
-            raise ParseError("JSON parse error - text must be valid Unicode.") from None
+        if not validation.storable_text(data):
+            raise ParseError("JSON parse error - text must be valid Unicode.")
         return data
 
 

@@ -6,6 +6,7 @@ Django's `ValidationError` with one message list per field, so nothing is half-a
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -15,6 +16,17 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 from vsm_site.ids import row_id
+
+
+def storable_text(data: Any) -> bool:
+    """True when every string in the parsed JSON `data` is text UTF-8 can hold. JSON's
+    "\\ud800" escapes can spell lone surrogates, which no database stores and no page shows;
+    every reader of JSON from outside (REST bodies, socket frames) refuses them."""
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class FieldError(Exception):

@@ -15,7 +15,9 @@ is applied as before (last writer wins).
 
 `ops_apply` is group commit for the board sockets: several ops of one stream share one
 transaction, one row lock and one commit, and each still gets the next seq only if it is
-applied. The rules and writes are the same functions.
+applied. The rules and writes are the same functions. A batch the database fails under
+(restarting, a broken connection) is all or nothing: tried once more on a new connection,
+then every op of it is refused as `DatabaseUnavailable`, never half applied.
 """
 
 from __future__ import annotations
@@ -30,7 +32,14 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DatabaseError, connection, models, transaction
+from django.db import (
+    DatabaseError,
+    InterfaceError,
+    OperationalError,
+    connection,
+    models,
+    transaction,
+)
 from django.http import Http404
 
 from streams import extensions
@@ -42,12 +51,17 @@ from vsm_site.concurrency import EditConflict
 from vsm_site.ids import row_id
 from vsm_site.validation import Integer, clean_payload, field_label
 from workshops.models import Membership
+from workshops.selectors import member_roles_get, membership_columns_sql
 
 logger = logging.getLogger(__name__)
 
 ACTIONS = ("create", "update", "move", "delete")
 #: What a rejected op raises; anything else is a failure of the server or the database.
 REJECTIONS = (ValidationError, PermissionDenied, Http404, EditConflict)
+#: The database itself failed (it restarted, the connection broke): nothing of the
+#: transaction is left, whatever the op, so the same ops can be tried again.
+UNAVAILABLE = (OperationalError, InterfaceError)
+DATABASE_ATTEMPTS = 2  # a batch under a broken connection is tried once more on a new one
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -77,6 +91,15 @@ def stream_lock_next_seq(stream_id: int, *, bump: int = 1) -> tuple[int, int, bo
     return int(row[0]), int(row[1]), bool(row[2])
 
 
+class DatabaseUnavailable(Exception):
+    """The database did not answer (restarting, say): the op was not applied, unless its
+    commit got through unseen. Sending it again under the same client id is safe: it is
+    applied once, or answered as already applied."""
+
+    def __init__(self) -> None:
+        super().__init__("The database is unavailable.")
+
+
 class OpAlreadyApplied(Exception):
     """The actor already sent this op (same client id): nothing changed, it is at `seq`."""
 
@@ -85,14 +108,12 @@ class OpAlreadyApplied(Exception):
         self.seq = seq
 
 
+# Only SQL expressions and our own table names go in; values travel as the statement's params.
 _LOCK_FOR_EDIT = (
-    "UPDATE streams_valuestream SET seq = seq + 1 WHERE id = %(stream)s "
+    "UPDATE streams_valuestream SET seq = seq + 1 WHERE id = %(stream)s "  # noqa: S608
     "RETURNING seq, workshop_id, locked, "
-    "(SELECT m.id FROM workshops_membership m "
-    " WHERE m.workshop_id = streams_valuestream.workshop_id AND m.user_id = %(user)s), "
-    "(SELECT m.role FROM workshops_membership m "
-    " WHERE m.workshop_id = streams_valuestream.workshop_id AND m.user_id = %(user)s), "
-    "(SELECT o.seq FROM streams_op o "
+    + membership_columns_sql(workshop="streams_valuestream.workshop_id", user="%(user)s")
+    + ", (SELECT o.seq FROM streams_op o "
     " WHERE o.stream_id = streams_valuestream.id AND o.client_id = %(client_id)s "
     " AND o.client_id <> '' AND o.actor_id = %(user)s "
     " AND o.seq > streams_valuestream.seq - %(window)s ORDER BY o.seq LIMIT 1)"
@@ -167,13 +188,8 @@ class _Batch:
         except Http404:
             return None
         batch = cls(stream_id=stream_id, seq=seq, workshop_id=workshop_id, locked=locked)
+        batch.members = member_roles_get(workshop_id=batch.workshop_id, user_ids=users)
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT user_id, id, role FROM workshops_membership "
-                "WHERE workshop_id = %s AND user_id = ANY(%s)",
-                [batch.workshop_id, users],
-            )
-            batch.members = {user: (pk, role) for user, pk, role in cursor.fetchall()}
             if client_ids:
                 cursor.execute(
                     "SELECT actor_id, client_id, seq FROM streams_op WHERE stream_id = %s "
@@ -269,7 +285,9 @@ def op_record(
         batch.record(record)
     broadcast_on_commit(stream_id, applied_frame(record, by=user_ref(actor)))
     if not op.startswith(FLOW_NEUTRAL_OPS):
-        transaction.on_commit(lambda: extensions.flow_changed(stream_id=stream_id))
+        # Robust: the op has committed whatever a listener does (Redis down under the summary
+        # request, say); a failure must never turn its answer into an error.
+        transaction.on_commit(lambda: extensions.flow_changed(stream_id=stream_id), robust=True)
     return record
 
 
@@ -697,34 +715,56 @@ def ops_apply(*, stream_id: int, requests: list[OpRequest]) -> list[Op | Excepti
 
     Returns, per request, its Op or the exception that stopped it: a rejection (one of
     `REJECTIONS`, or OpAlreadyApplied), or a failure. Nothing of a rejected op is written, and
-    it takes no seq. Should the database fail midway, the batch is rolled back and every op is
-    applied in a transaction of its own, so one broken op never costs the others.
+    it takes no seq. Should the database itself fail (`UNAVAILABLE`: restarting, the connection
+    broken), the batch is rolled back and tried once more on a new connection, then every op
+    is `DatabaseUnavailable`: all applied, or none. Should it fail otherwise midway (a
+    constraint, say), every op is applied in a transaction of its own, so one broken op never
+    costs the others.
     """
+    for attempt in range(1, DATABASE_ATTEMPTS + 1):
+        try:
+            return _apply_together(stream_id, requests)
+        except UNAVAILABLE:
+            logger.warning(
+                "stream %s: the database failed under %s ops (attempt %s of %s)",
+                stream_id,
+                len(requests),
+                attempt,
+                DATABASE_ATTEMPTS,
+                exc_info=True,
+            )
+        except DatabaseError:
+            logger.exception(
+                "stream %s: a batch of %s ops failed; one by one", stream_id, len(requests)
+            )
+            return [_apply_alone(stream_id, request) for request in requests]
+    return [DatabaseUnavailable() for _ in requests]
+
+
+def _apply_together(stream_id: int, requests: list[OpRequest]) -> list[Op | Exception]:
+    """The ops in one transaction (an op alone in its own); raises what the database does."""
     if len(requests) == 1:
-        return [_apply_alone(stream_id, requests[0])]
-    try:
-        with transaction.atomic():
-            batch = _Batch.start(stream_id, requests)
-            if batch is None:
-                return [Http404("No such value stream.") for _ in requests]
-            token = _batch.set(batch)
-            try:
-                results = [_apply(stream_id, request) for request in requests]
-            finally:
-                _batch.reset(token)
-            batch.finish()
-            return results
-    except DatabaseError:
-        logger.exception(
-            "stream %s: a batch of %s ops failed; one by one", stream_id, len(requests)
-        )
-        return [_apply_alone(stream_id, request) for request in requests]
+        return [_apply(stream_id, requests[0])]
+    with transaction.atomic():
+        batch = _Batch.start(stream_id, requests)
+        if batch is None:
+            return [Http404("No such value stream.") for _ in requests]
+        token = _batch.set(batch)
+        try:
+            results = [_apply(stream_id, request) for request in requests]
+        finally:
+            _batch.reset(token)
+        batch.finish()
+        return results
 
 
 def _apply_alone(stream_id: int, request: OpRequest) -> Op | Exception:
     """`_apply` in a transaction of its own; a failure is returned, for this op alone."""
     try:
         return _apply(stream_id, request)
+    except UNAVAILABLE:
+        logger.warning("stream %s: the database failed under %s", stream_id, request.op)
+        return DatabaseUnavailable()
     except Exception as failure:
         logger.exception("stream %s: %s failed", stream_id, request.op)
         return failure

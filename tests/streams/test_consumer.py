@@ -254,6 +254,12 @@ async def test_viewer_receives_but_every_change_is_rejected(cast):
         (json.dumps({"type": "op", "id": "a", "op": "note", "data": {}}), "unknown_op"),
         (json.dumps({"type": "op", "id": "a", "op": "note.create", "data": [1]}), "invalid"),
         (json.dumps({"type": "op", "id": "a", "op": "note.create", "data": {}}), "invalid"),
+        # A lone surrogate, which JSON's escapes can spell and no database stores.
+        (
+            json.dumps({"type": "op", "id": "a", "op": "note.create", "data": {"text": "\ud800"}}),
+            "malformed",
+        ),
+        (json.dumps({"type": "op", "id": "\udfff", "op": "note.create", "data": {}}), "malformed"),
     ],
 )
 async def test_bad_frame_is_rejected_and_the_socket_stays_usable(cast, text, reason):

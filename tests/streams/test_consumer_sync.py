@@ -90,6 +90,18 @@ async def test_since_at_the_head_replays_nothing(cast, five_ops):
     await client.close()
 
 
+async def test_a_client_back_at_the_head_is_sent_only_what_follows(cast, five_ops):
+    """Reconnecting with `since` at the head replays nothing and leaves the socket at that
+    seq: what comes next is the next op alone, never the ops the client holds again."""
+    client, frames = await connect(cast.viewer, cast.stream.pk, since=5)
+    assert frames[-1] == {"type": "synced", "seq": 5, "mode": "replay"}
+    await client.send({"type": "ping"})
+    assert (await client.until("pong"))[-1]["seq"] == 5
+    await awrite(cast.participant, cast.stream.pk, "note.create", {"text": "next"})
+    assert [f["seq"] for f in await client.until("applied")] == [6]
+    await client.close()
+
+
 async def test_replayed_client_converges_with_a_fresh_snapshot(cast, five_ops):
     old, _ = await connect(cast.viewer, cast.stream.pk)  # at seq 5
     await awrite(
