@@ -13,7 +13,6 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from metrics import charts, selectors
-from metrics.services import summary_get_or_compute
 from streams.models import ValueStream, WasteCategory
 from vsm_site.units import human_datetime, humanize_duration, whole_percent
 
@@ -45,7 +44,7 @@ def headline_figures(flow: dict[str, Any]) -> list[tuple[str, str]]:
 def map_header(stream: ValueStream) -> dict[str, Any]:
     """What the map's picture shows above the map (see streams.board_svg.header_layout);
     MetricsConfig.ready registers it as the picture header (streams.extensions)."""
-    flow = selectors.summary_payload(summary_get_or_compute(stream=stream), stream)
+    flow = selectors.summary_payload(selectors.summary_current(stream=stream), stream)
     names = dict(WasteCategory.choices)
     shown = top_wastes(stream, flow)
     ranked = any(waste["votes"] is not None for waste in shown)

@@ -10,8 +10,9 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 from django.db.models import Count, Q
+from django.utils import timezone
 
-from metrics.flow import ActivityFacts, WasteFacts, flow_summary
+from metrics.flow import ActivityFacts, WasteFacts, flow_deltas, flow_summary
 from metrics.measured import (
     FLOW_TYPES,
     History,
@@ -22,7 +23,7 @@ from metrics.measured import (
 from metrics.models import FlowSnapshot, FlowSummary
 from streams.kinds import FLOW_NEUTRAL_OPS
 from streams.models import Activity, Countermeasure, Link, LinkKind, Op, ValueStream, Waste
-from streams.selectors import stream_get
+from streams.selectors import link_pairs, stream_get
 from workitems.models import (
     ImportStatus,
     StateActivity,
@@ -67,6 +68,52 @@ def stream_facts(
         rows = wastes.values_list("id", "text", "category", "activity_id")
         rows = [(id_, text, category, 0, activity) for id_, text, category, activity in rows]
     return activities, links, [WasteFacts(*row) for row in rows]
+
+
+TOP_WASTES = 20  # enough for the Pareto chart
+FORECAST_BUDGET = 400_000  # Monte Carlo runs x activities per recompute
+
+
+def summary_data(stream: ValueStream) -> dict[str, Any]:
+    """The stream's flow summary computed from committed state (with its deltas against the
+    map it is based on): what a recompute stores. Reads only."""
+    activities, links, wastes = stream_facts(stream)
+    # The forecast costs runs x activities; bound it so a huge map stays well under a second.
+    runs = max(50, min(2000, FORECAST_BUDGET // max(1, len(activities))))
+    data = flow_summary(
+        activities,
+        links,
+        wastes,
+        rework_links=link_pairs(stream=stream, kind=LinkKind.REWORK),
+        top_wastes=TOP_WASTES,
+        simulations=runs,
+    )
+    data["deltas"] = None
+    if stream.based_on_id:
+        base = ValueStream.objects.filter(pk=stream.based_on_id).first()
+        if base is not None:
+            base_activities, base_links, base_wastes = stream_facts(base)
+            base_flow = flow_summary(
+                base_activities,
+                base_links,
+                base_wastes,
+                rework_links=link_pairs(stream=base, kind=LinkKind.REWORK),
+            )
+            data["deltas"] = flow_deltas(data, base_flow)
+            data["deltas_against"] = {"id": base.pk, "name": base.name, "state": base.state}
+    return data
+
+
+def summary_current(*, stream: ValueStream) -> FlowSummary:
+    """The stored summary; for a stream that has none yet (made a moment ago: its recompute,
+    asked for when it was made, is on its way), one computed now and not stored. A read never
+    writes (docs/architecture.md)."""
+    summary = FlowSummary.objects.filter(stream=stream).first()
+    if summary is None:
+        summary = FlowSummary(
+            stream=stream, data=summary_data(stream), seq=stream.seq, computed_at=timezone.now()
+        )
+    return summary
 
 
 def summary_is_stale(summary: FlowSummary, stream: ValueStream) -> bool:

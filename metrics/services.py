@@ -13,19 +13,22 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from metrics.flow import flow_deltas, flow_summary
 from metrics.models import FlowSnapshot, FlowSummary
-from metrics.selectors import map_measured, map_measured_flow, stream_facts, summary_payload
+from metrics.selectors import (
+    map_measured,
+    map_measured_flow,
+    summary_current,
+    summary_data,
+    summary_payload,
+)
 from metrics.tasks import recompute_summary as recompute_summary_task
 from streams.events import broadcast_on_commit
-from streams.models import LinkKind, ValueStream
-from streams.selectors import link_pairs, stream_get
+from streams.models import ValueStream
+from streams.selectors import stream_get
 from streams.services.streams import stream_clone
 from workitems.models import StateActivity
 
 logger = logging.getLogger(__name__)
-TOP_WASTES = 20  # enough for the Pareto chart
-FORECAST_BUDGET = 400_000  # Monte Carlo runs x activities per recompute
 
 
 def _pending_key(stream_id: int) -> str:
@@ -58,34 +61,6 @@ def derived_summaries_request(*, stream_id: int) -> None:
         summary_request(stream_id=derived)
 
 
-def _compute(stream: ValueStream) -> dict:
-    activities, links, wastes = stream_facts(stream)
-    # The forecast costs runs x activities; bound it so a huge map stays well under a second.
-    runs = max(50, min(2000, FORECAST_BUDGET // max(1, len(activities))))
-    data = flow_summary(
-        activities,
-        links,
-        wastes,
-        rework_links=link_pairs(stream=stream, kind=LinkKind.REWORK),
-        top_wastes=TOP_WASTES,
-        simulations=runs,
-    )
-    data["deltas"] = None
-    if stream.based_on_id:
-        base = ValueStream.objects.filter(pk=stream.based_on_id).first()
-        if base is not None:
-            base_activities, base_links, base_wastes = stream_facts(base)
-            base_flow = flow_summary(
-                base_activities,
-                base_links,
-                base_wastes,
-                rework_links=link_pairs(stream=base, kind=LinkKind.REWORK),
-            )
-            data["deltas"] = flow_deltas(data, base_flow)
-            data["deltas_against"] = {"id": base.pk, "name": base.name, "state": base.state}
-    return data
-
-
 def summary_recompute(*, stream_id: int) -> FlowSummary | None:
     """Computes the stream's summary from committed state and stores it when newer than the
     stored one; once that commits, a `summary` frame goes to the board's group through the
@@ -95,7 +70,7 @@ def summary_recompute(*, stream_id: int) -> FlowSummary | None:
         stream = ValueStream.objects.select_for_update().filter(pk=stream_id).first()
         if stream is None:
             return None
-        data = _compute(stream)
+        data = summary_data(stream)
         summary = FlowSummary.objects.filter(stream=stream).first()
         if summary is None:
             summary = FlowSummary(stream=stream, seq=-1)
@@ -112,23 +87,14 @@ def summary_recompute(*, stream_id: int) -> FlowSummary | None:
     return summary
 
 
-def summary_get_or_compute(*, stream: ValueStream) -> FlowSummary:
-    """The stored summary, computed now when the stream has none yet (a new clone, say)."""
-    summary = FlowSummary.objects.filter(stream=stream).first()
-    if summary is None:
-        summary = summary_recompute(stream_id=stream.pk)
-        assert summary is not None  # the stream exists: the caller holds it
-    return summary
-
-
 def snapshot_take(*, stream_id: int, day: date | None = None) -> FlowSnapshot | None:
     """Stores the day's snapshot of the stream's current summary (replacing that day's)."""
     stream = ValueStream.objects.filter(pk=stream_id).first()
     if stream is None:
         return None
-    summary = summary_get_or_compute(stream=stream)
-    if summary.seq < stream.seq:
-        summary = summary_recompute(stream_id=stream_id) or summary
+    summary = FlowSummary.objects.filter(stream=stream).first()
+    if summary is None or summary.seq < stream.seq:
+        summary = summary_recompute(stream_id=stream_id) or summary_current(stream=stream)
     data = dict(summary.data)
     measured = measured_summary(stream, as_of=timezone.now())
     if measured is not None:

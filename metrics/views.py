@@ -21,7 +21,7 @@ from metrics.api.serializers import MAX_WINDOW_DAYS, FlowMetricsQuerySerializer
 from metrics.exports import summary_report_pdf
 from metrics.measured import INTERVALS
 from metrics.selectors import measured_flow_get
-from metrics.services import stream_measured_apply, summary_get_or_compute
+from metrics.services import stream_measured_apply
 from metrics.summary_measured import measured_window, summary_measured
 from streams.models import Activity, CountermeasureStatus, ValueStream, WasteCategory
 from streams.selectors import countermeasure_backlog, stream_get
@@ -42,7 +42,7 @@ from workshops.selectors import membership_get
 def _headline(stream: Any) -> dict[str, Any]:
     """The stored summary's payload, with `stream` the stream object (the payload's own
     `stream` is its id, which the page's links cannot use)."""
-    summary = summary_get_or_compute(stream=stream)
+    summary = selectors.summary_current(stream=stream)
     return {**selectors.summary_payload(summary, stream), "stream": stream}
 
 

@@ -25,6 +25,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from django.db import transaction
+
 logger = logging.getLogger(__name__)
 
 board_op_kinds: dict[str, Callable[..., Any]] = {}
@@ -55,6 +57,12 @@ def flow_changed(*, stream_id: int) -> None:
             listener(stream_id=stream_id)
         except Exception:
             logger.exception("stream %s: a flow-change listener failed", stream_id)
+
+
+def flow_changed_on_commit(stream_id: int) -> None:
+    """`flow_changed` once the current transaction commits (nothing for a rollback); a
+    failure of it never turns the committed change into an error."""
+    transaction.on_commit(lambda: flow_changed(stream_id=stream_id), robust=True)
 
 
 def picture_header_register(provider: Callable[[Any], dict[str, Any] | None]) -> None:

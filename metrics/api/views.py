@@ -14,8 +14,13 @@ from metrics.api.serializers import (
     MapMeasuredQuerySerializer,
     MapMeasuredSerializer,
 )
-from metrics.selectors import map_measured_get, measured_flow_get, summary_payload
-from metrics.services import stream_measured_apply, summary_get_or_compute
+from metrics.selectors import (
+    map_measured_get,
+    measured_flow_get,
+    summary_current,
+    summary_payload,
+)
+from metrics.services import stream_measured_apply
 from streams.api.serializers import StreamSerializer
 from streams.kinds import stream_data
 from streams.selectors import stream_get
@@ -25,7 +30,7 @@ class StreamSummaryView(APIView):
     @extend_schema(responses=FlowSummarySerializer)
     def get(self, request: Request, pk: int) -> Response:
         stream, _ = stream_get(user=request.user, stream_id=pk)
-        summary = summary_get_or_compute(stream=stream)
+        summary = summary_current(stream=stream)
         stream.refresh_from_db(fields=["seq"])
         return Response(summary_payload(summary, stream))
 

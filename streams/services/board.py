@@ -285,9 +285,7 @@ def op_record(
         batch.record(record)
     broadcast_on_commit(stream_id, applied_frame(record, by=user_ref(actor)))
     if not op.startswith(FLOW_NEUTRAL_OPS):
-        # Robust: the op has committed whatever a listener does (Redis down under the summary
-        # request, say); a failure must never turn its answer into an error.
-        transaction.on_commit(lambda: extensions.flow_changed(stream_id=stream_id), robust=True)
+        extensions.flow_changed_on_commit(stream_id)
     return record
 
 

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 
+from streams import extensions
 from streams.kinds import stream_data
 from streams.models import StreamState, ValueStream
 from streams.selectors import stream_get
@@ -40,7 +41,9 @@ def _check_based_on(workshop_id: int, based_on: int | None) -> None:
 
 @transaction.atomic
 def stream_create(*, actor: AbstractBaseUser, data: Any) -> ValueStream:
-    """A facilitator adds an empty value stream to their workshop."""
+    """A facilitator adds an empty value stream to their workshop. What is put in it in the
+    same transaction (a clone's copies, an import) counts: its summary is asked for on
+    commit (the flow-change listeners), so reads find it stored."""
     fields = clean_payload(STREAM_SPEC, data, partial=False, read_only=STREAM_READ_ONLY)
     workshop_id = fields.pop("workshop")
     try:
@@ -49,7 +52,9 @@ def stream_create(*, actor: AbstractBaseUser, data: Any) -> ValueStream:
         raise ValidationError({"workshop": ["No such workshop."]}) from None
     _check_based_on(workshop_id, fields.get("based_on"))
     based_on = fields.pop("based_on", None)
-    return ValueStream.objects.create(workshop_id=workshop_id, based_on_id=based_on, **fields)
+    stream = ValueStream.objects.create(workshop_id=workshop_id, based_on_id=based_on, **fields)
+    extensions.flow_changed_on_commit(stream.pk)
+    return stream
 
 
 @transaction.atomic
