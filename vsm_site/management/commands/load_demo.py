@@ -58,6 +58,29 @@ WASTES = [
     ("Developers switch between four projects", "motion", 5, (0, 0)),
 ]
 
+WASTE_TOP, WASTE_ROW = 520, 210  # the first row of wastes, and the step between rows
+COUNTERMEASURES = 2  # the first wastes of WASTES get one, placed right under them
+
+
+def activity_x(index: int) -> int:
+    """Each activity's column; architecture review (lane 1) sits under UX design: the
+    parallel branch."""
+    return 40 + 220 * (index - (1 if index >= 4 else 0))
+
+
+def waste_places() -> list[tuple[int, int]]:
+    """(x, y) of each waste of WASTES: under its activity, in a column per activity, a
+    waste with a countermeasure last so that its countermeasure goes right under it."""
+    places: list[tuple[int, int]] = [(0, 0)] * len(WASTES)
+    by_activity: dict[int, list[int]] = {}
+    for index, (_, _, activity, _) in enumerate(WASTES):
+        by_activity.setdefault(activity, []).append(index)
+    for activity, indexes in by_activity.items():
+        ordered = sorted(indexes, key=lambda index: index < COUNTERMEASURES)
+        for row, index in enumerate(ordered):
+            places[index] = (activity_x(activity), WASTE_TOP + WASTE_ROW * row)
+    return places
+
 
 class Command(BaseCommand):
     help = "Load the demo workshop (safe to run again)."
@@ -153,8 +176,7 @@ class Command(BaseCommand):
                     "pca": pca,
                     "order": index,
                     "lane": lane,
-                    # Architecture review (lane 1) sits under UX design: the parallel branch.
-                    "x": 40 + 220 * (index - (1 if index >= 4 else 0)),
+                    "x": activity_x(index),
                     "y": 80 + 200 * lane,
                 },
             )
@@ -169,9 +191,11 @@ class Command(BaseCommand):
         # Each voter spends at most the budget less DOTS_LEFT, so dots remain to be spent.
         allowance = max(0, settings.VSM_DOT_BUDGET - DOTS_LEFT)
         spent = {facilitator.pk: 0, participant.pk: 0}
+        places = waste_places()
         for index, (text, category, activity, (by_facilitator, by_participant)) in enumerate(
             WASTES
         ):
+            x, y = places[index]
             waste = board_create(
                 actor=participant,
                 kind="waste",
@@ -180,8 +204,8 @@ class Command(BaseCommand):
                     "text": text,
                     "category": category,
                     "activity": ids[activity],
-                    "x": 40 + 230 * index,
-                    "y": 520,
+                    "x": x,
+                    "y": y,
                 },
             ).data
             for voter, dots in ((facilitator, by_facilitator), (participant, by_participant)):
@@ -190,7 +214,7 @@ class Command(BaseCommand):
                     board_create(
                         actor=voter, kind="vote", stream_id=stream.pk, data={"waste": waste["id"]}
                     )
-            if index < 2:
+            if index < COUNTERMEASURES:
                 board_create(
                     actor=participant,
                     kind="countermeasure",
@@ -215,8 +239,8 @@ class Command(BaseCommand):
                         "difficulty": [3, 2][index],
                         "owner": ["Operations", "QA"][index],
                         "status": ["planned", "in_progress"][index],
-                        "x": 40 + 230 * index,
-                        "y": 720,
+                        "x": x,
+                        "y": y + WASTE_ROW,
                     },
                 )
         stream_update(actor=facilitator, stream_id=stream.pk, data={"votes_revealed": True})
