@@ -385,3 +385,36 @@ def test_a_dragged_activity_lands_on_its_lanes_row_and_clear_of_the_lanes_others
     assert Activity.objects.get(pk=build.pk).y == 280
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "board-lanes.png"))
+
+
+# One person's sockets per board (issue 13 item 7): the closed tab says why -----------------
+
+
+@pytest.fixture(scope="module")
+def two_tabs_server(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Any]:
+    """A server that lets one person have two sockets on a board (VSM_WS_SOCKETS_PER_PERSON)."""
+    from django.conf import settings
+
+    if not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        pytest.skip("real servers need PostgreSQL")
+    with django_db_blocker.unblock():
+        url = servers.database_url_for_tests()
+    server = servers.start_asgi_server(database_url=url, env={"VSM_WS_SOCKETS_PER_PERSON": "2"})
+    yield server
+    server.stop()
+    server.log.unlink(missing_ok=True)
+
+
+def test_a_tab_closed_for_too_many_tabs_says_so_and_does_not_reconnect(
+    open_board: Callable[..., Any], two_tabs_server: Any
+) -> None:
+    oldest = open_board("participant", server=two_tabs_server)
+    open_board("participant", server=two_tabs_server)
+    assert oldest.locator(".connection").get_attribute("data-state") == "connected"
+    open_board("participant", server=two_tabs_server)  # the third: the oldest is closed
+    oldest.wait_for_selector(".connection[data-state=closed]")
+    text = oldest.locator(".connection-text").text_content()
+    assert "open in too many of your tabs" in text, text
+    oldest.wait_for_timeout(2500)  # no reconnect, which would close the next oldest
+    assert oldest.locator(".connection").get_attribute("data-state") == "closed"
+    oldest.screenshot(path=str(ARTIFACTS / "board-too-many-tabs.png"))

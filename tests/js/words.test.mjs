@@ -33,6 +33,9 @@ test('the connection says offline with what happens to the changes, and reconnec
   assert.equal(connectionText('reconnecting', 3), 'Reconnecting… 3 changes waiting');
   assert.equal(connectionText('connected', 2), 'Saving 2 changes…');
   assert.equal(connectionText('connected', 0), 'Connected');
+  assert.equal(connectionText('closed', 0, 4401), 'Disconnected: sign in again');
+  assert.match(connectionText('closed', 0, 4404), /no longer in its workshop/);
+  assert.match(connectionText('closed', 0, 4429), /open in too many of your tabs/);
 });
 
 test('leaving asks first with typed text in an open form, or changes not confirmed', () => {

@@ -12,8 +12,8 @@ export class Status {
     this.loading = root.querySelector('.loading');
   }
 
-  connection({ state, pending }) {
-    const text = connectionText(state, pending);
+  connection({ state, pending, code }) {
+    const text = connectionText(state, pending, code);
     this.pill.dataset.state = state === 'connected' && pending ? 'saving' : state;
     // The live region speaks only when the words change (a count going up while typing
     // offline is said once per change, not once per frame).
@@ -33,8 +33,16 @@ export class Status {
   }
 }
 
-/** What the connection pill says: the state, and what happens to the person's changes. */
-export function connectionText(state, pending = 0) {
+/** Why the server closed the board for good, by close code (docs/realtime.md). */
+const CLOSED_BECAUSE = {
+  4401: 'Disconnected: sign in again',
+  4404: 'Disconnected: the board is gone, or you are no longer in its workshop',
+  4429: 'Disconnected: open in too many of your tabs — reload to use this one',
+};
+
+/** What the connection pill says: the state, and what happens to the person's changes;
+ * for a board the server closed for good (`closed`), why, by the close `code`. */
+export function connectionText(state, pending = 0, code = null) {
   const changes = `${pending} ${pending === 1 ? 'change' : 'changes'}`;
   if (state === 'connected') return pending ? `Saving ${changes}…` : 'Connected';
   if (state === 'reconnecting') return pending ? `Reconnecting… ${changes} waiting` : 'Reconnecting…';
@@ -43,6 +51,6 @@ export function connectionText(state, pending = 0) {
       ? `Offline — ${changes} will be sent when you are back`
       : 'Offline — changes you make will be sent when you are back';
   }
-  if (state === 'closed') return 'Disconnected: sign in again';
+  if (state === 'closed') return CLOSED_BECAUSE[code] ?? CLOSED_BECAUSE[4401];
   return 'Connecting…';
 }
