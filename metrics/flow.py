@@ -256,7 +256,7 @@ def _rework(
     sent_back = {
         end: [rerun for _, rerun in targets if rerun is not None] for end, targets in loops.items()
     }
-    parts = []
+    parts: list[float] = []
     for node in path:
         failing = 1 - graph.activities[node].pca / 100
         reruns = sent_back.get(node)
@@ -328,7 +328,7 @@ def _team_breakdown(activities: Sequence[ActivityFacts]) -> list[dict[str, Any]]
         team = activity.team or ""
         process[team].append(float(activity.process_time))
         wait[team].append(float(activity.wait_time))
-    teams = [
+    teams: list[dict[str, Any]] = [
         {
             "team": team,
             "process_time": math.fsum(process[team]),

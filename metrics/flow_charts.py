@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from statistics import median
-from typing import Any
+from typing import Any, cast
 
 FLOW_TYPES: tuple[str, ...] = ("feature", "defect", "risk", "debt")
 PERCENTILES: tuple[int, ...] = (50, 70, 85, 95)
@@ -176,20 +176,20 @@ def period_figures(payload: dict[str, Any], period: str) -> list[Period]:
             index_of[day] = index
             day += timedelta(days=1)
     for item in payload["done"]:
-        index = index_of.get(utc_day(item["finished"]))
-        if index is None:
+        done_index = index_of.get(utc_day(item["finished"]))
+        if done_index is None:
             continue
-        bucket = result[index]
+        bucket = result[done_index]
         bucket.done[item["flow_type"]] += 1
         if item.get("active_days") is not None and item.get("waiting_days") is not None:
             bucket.timed += 1
             bucket.active_days += item["active_days"]
             bucket.waiting_days += item["waiting_days"]
     for row in payload["load"]:
-        index = index_of.get(date.fromisoformat(row["date"]))
-        if index is not None:
-            result[index].load_days += 1
-            result[index].load_sum += row["total"]
+        load_index = index_of.get(date.fromisoformat(row["date"]))
+        if load_index is not None:
+            result[load_index].load_days += 1
+            result[load_index].load_sum += row["total"]
     return result
 
 
@@ -703,7 +703,9 @@ def age_band(age: float, flow_time: dict[str, Any]) -> tuple[str, str]:
     thresholds = [flow_time.get(f"p{percentile}_days") for percentile in PERCENTILES]
     if any(value is None for value in thresholds):
         return "age-unknown", "no finished items to compare with"
-    for (css, _), percentile, threshold in zip(AGE_BANDS, PERCENTILES, thresholds, strict=False):
+    # None was ruled out above, which mypy cannot follow through any().
+    known = cast(list[float], thresholds)
+    for (css, _), percentile, threshold in zip(AGE_BANDS, PERCENTILES, known, strict=False):
         if age <= threshold:
             return css, f"younger than {percentile}% of the finished items' flow times"
     return "age-over", "older than 95% of the finished items' flow times"

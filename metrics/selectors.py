@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
@@ -60,13 +61,14 @@ def stream_facts(
     flow = Link.objects.filter(stream=stream, kind=LinkKind.FLOW)  # rework loops: link_pairs
     links = list(flow.values_list("source_id", "target_id"))
     wastes = Waste.objects.filter(stream=stream)
+    rows: Iterable[tuple[int, str, str, int, int | None]]
     if stream.votes_revealed:
         rows = wastes.annotate(dots=Count("votes")).values_list(
             "id", "text", "category", "dots", "activity_id"
         )
     else:
-        rows = wastes.values_list("id", "text", "category", "activity_id")
-        rows = [(id_, text, category, 0, activity) for id_, text, category, activity in rows]
+        hidden = wastes.values_list("id", "text", "category", "activity_id")
+        rows = [(id_, text, category, 0, activity) for id_, text, category, activity in hidden]
     return activities, links, [WasteFacts(*row) for row in rows]
 
 

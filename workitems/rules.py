@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from typing import TypedDict
 
 from workitems.models import FlowState, FlowType
 
@@ -30,7 +31,15 @@ DEFAULT_TYPE_RULES: dict[str, str] = {
 }
 
 
-def default_type_rules() -> list[dict[str, str]]:
+class TypeRuleRow(TypedDict):
+    """One type rule as the API lists it."""
+
+    match: str  # "tag" or "type"
+    value: str
+    flow_type: str
+
+
+def default_type_rules() -> list[TypeRuleRow]:
     """The default rules as the API lists them (`match`, `value`, `flow_type`)."""
     return [
         {"match": match, "value": value, "flow_type": str(flow_type)}

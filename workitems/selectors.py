@@ -22,7 +22,7 @@ from workitems.models import (
     WorkItemImport,
     WorkState,
 )
-from workitems.rules import default_type_rules
+from workitems.rules import TypeRuleRow, default_type_rules
 from workshops.selectors import AnyUser, facilitator_membership_get, membership_get
 
 
@@ -127,7 +127,7 @@ def work_state_get(*, user: AnyUser, state_id: int) -> WorkState:
     return state
 
 
-def type_rule_list(*, user: AnyUser, workshop_id: int) -> list[dict[str, str]]:
+def type_rule_list(*, user: AnyUser, workshop_id: int) -> list[TypeRuleRow]:
     """The workshop's type rules; the defaults until a facilitator edits them."""
     membership_get(user=user, workshop_id=workshop_id)
     rows = TypeRule.objects.filter(workshop_id=workshop_id).values("match", "value", "flow_type")

@@ -14,7 +14,7 @@ import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import numpy as np
 
@@ -332,7 +332,12 @@ def map_against_measured(
     }
 
 
-def _plain(facts: ActivityFacts, **times: float) -> ActivityFacts:
+class _Times(TypedDict, total=False):
+    process_time: float
+    wait_time: float
+
+
+def _plain(facts: ActivityFacts, **times: Unpack[_Times]) -> ActivityFacts:
     """The activity with `times` replaced and no 3-point estimate (no forecast to simulate)."""
     return dataclasses.replace(facts, lead_time_min=None, lead_time_max=None, **times)
 

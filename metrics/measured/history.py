@@ -53,7 +53,7 @@ class History:
     transition_at: np.ndarray  # int64 per transition: epoch seconds UTC
 
     def __post_init__(self) -> None:
-        coerced = {
+        coerced: dict[str, np.ndarray] = {
             "flow_types": np.asarray(self.flow_types, dtype=np.int8),
             "transition_item": np.asarray(self.transition_item, dtype=np.int64),
             "transition_state": np.asarray(self.transition_state, dtype=np.intp),

@@ -198,7 +198,8 @@ def _iso_datetimes(seconds: np.ndarray) -> list[str]:
 
 def _or_null(present: np.ndarray, values: np.ndarray) -> list[Any]:
     """`values` as Python objects, None where not `present`."""
-    return np.where(present, values.astype(object), None).tolist()
+    # numpy's stubs refuse None as a scalar, which an object array holds like any other.
+    return np.where(present, values.astype(object), None).tolist()  # type: ignore[call-overload]
 
 
 def _by_type(counts: np.ndarray) -> dict[str, int]:

@@ -126,7 +126,7 @@ class Connector(BaseConnector):
     def _complete_changelog(self, client: TrackerClient, issue: dict[str, Any]) -> None:
         """Replaces an issue's embedded changelog page by its whole changelog when the page
         is not all of it."""
-        changelog = issue.get("changelog") if isinstance(issue.get("changelog"), dict) else {}
+        changelog: Any = issue.get("changelog") if isinstance(issue.get("changelog"), dict) else {}
         histories = changelog.get("histories")
         histories = histories if isinstance(histories, list) else []
         total = changelog.get("total")

@@ -22,7 +22,7 @@ state and the other warnings.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -176,7 +176,7 @@ def _read(opener: Opener) -> tuple[_Read, jsonfile.Top, int]:
 
 
 @limited
-def parse(opener: Opener) -> Iterator[Row]:
+def parse(opener: Opener) -> Generator[Row, None, None]:
     """The rows of an Analytics WorkItemRevisions export; see the module's docstring."""
     result, top, count = _read(opener)
     yield from result.problems

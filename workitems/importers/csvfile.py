@@ -20,7 +20,7 @@ import io
 import re
 from bisect import bisect_left, bisect_right
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from itertools import repeat
 from typing import IO
 
@@ -297,7 +297,7 @@ def too_many_rows(line: int) -> Stop:
     )
 
 
-def read(opener: Opener) -> Iterator[Record]:
+def read(opener: Opener) -> Generator[Record, None, None]:
     """Every non-blank record of the file, the header first, each with the line it starts
     on. Raises Stop (with the line) on invalid text, a field over MAX_FIELD_CHARS, a line
     over MAX_LINE_CHARS that is not inside a quoted cell, or more than MAX_ROWS records

@@ -32,7 +32,7 @@ same instant), then one StateRow per state seen and the warnings.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -184,7 +184,7 @@ def _issue(number: int, issue: Any, state: _Issues) -> Iterator[Row]:
         return
     state.seen.add(external_id)
     title = jsonfile.text(issue.get("title"))
-    raw_labels = issue.get("labels") if isinstance(issue.get("labels"), list) else []
+    raw_labels: Any = issue.get("labels") if isinstance(issue.get("labels"), list) else []
     labels = [_label_name(label) for label in raw_labels]
     tracker_type = jsonfile.text(jsonfile.dig(issue, "type", "name"))
     if jsonfile.too_long(title, tracker_type, *labels):
@@ -195,8 +195,8 @@ def _issue(number: int, issue: Any, state: _Issues) -> Iterator[Row]:
     try:
         created = _when(issue.get("created_at"), "created_at", name)
         history = _history(issue, name, created)
-    except DateError as error:
-        yield Problem(f"{error}.", number)
+    except DateError as date_error:
+        yield Problem(f"{date_error}.", number)
         return
     for status, _ in history:
         error = state_error(status)
@@ -219,7 +219,7 @@ def _issue(number: int, issue: Any, state: _Issues) -> Iterator[Row]:
 
 
 @limited
-def parse(opener: Opener) -> Iterator[Row]:
+def parse(opener: Opener) -> Generator[Row, None, None]:
     """The rows of a GitHub issues-with-timelines export; see the module's docstring."""
     top = jsonfile.Top()
     state = _Issues()

@@ -19,7 +19,7 @@ seen (to skip a repeated issue) and the status names.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -75,9 +75,9 @@ def _issue(number: int, issue: Any, state: _Issues) -> Iterator[Row]:
         yield from state.repeated.add(number, name)
         return
     state.seen.add(key)
-    fields = issue.get("fields") if isinstance(issue.get("fields"), dict) else {}
+    fields: Any = issue.get("fields") if isinstance(issue.get("fields"), dict) else {}
     summary = jsonfile.text(fields.get("summary"))
-    labels = fields.get("labels") if isinstance(fields.get("labels"), list) else []
+    labels: Any = fields.get("labels") if isinstance(fields.get("labels"), list) else []
     tags = [jsonfile.text(label) for label in labels]
     tracker_type = jsonfile.text(jsonfile.dig(fields, "issuetype", "name"))
     if jsonfile.too_long(summary, tracker_type, *tags):
@@ -90,7 +90,7 @@ def _issue(number: int, issue: Any, state: _Issues) -> Iterator[Row]:
         for position, history in enumerate(raw if isinstance(raw, list) else []):
             if not isinstance(history, dict):
                 continue
-            items = history.get("items") if isinstance(history.get("items"), list) else []
+            items: Any = history.get("items") if isinstance(history.get("items"), list) else []
             changes = [
                 change
                 for change in items
@@ -100,8 +100,8 @@ def _issue(number: int, issue: Any, state: _Issues) -> Iterator[Row]:
             if changes:
                 when = _when(history.get("created"), "history date", name)
                 histories.append((when, position, changes))
-    except DateError as error:
-        yield Problem(f"{error}.", number)
+    except DateError as date_error:
+        yield Problem(f"{date_error}.", number)
         return
     histories.sort(key=lambda entry: (entry[0], entry[1]))
 
@@ -157,7 +157,7 @@ def _browse_url(self_url: str, key: str) -> str:
 
 
 @limited
-def parse(opener: Opener) -> Iterator[Row]:
+def parse(opener: Opener) -> Generator[Row, None, None]:
     """The rows of a Jira changelog export; see the module's docstring."""
     top = jsonfile.Top()
     state = _Issues()

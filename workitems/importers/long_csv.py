@@ -28,12 +28,13 @@ from __future__ import annotations
 import functools
 import struct
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from itertools import chain, islice, pairwise, repeat
 from operator import mul
 from types import MemberDescriptorType
+from typing import cast
 
 from workitems.importers import csvfile
 from workitems.importers.dates import (
@@ -54,6 +55,8 @@ _NO_DATE = -(2**63)  # no created date
 # does: a date, or a date and a time after `T`, `t` or a space.
 _ISO_SHAPES = frozenset({"--", "--T", "--t", "-- "})
 _TIME = struct.Struct("10s")  # a transition's time, as time_state() gives it
+# datetime(state, tz), the constructor pickle uses, which typeshed does not describe.
+_from_state = cast(Callable[[bytes, tzinfo], datetime], datetime)
 
 
 def time_state(value: datetime) -> bytes:
@@ -62,7 +65,8 @@ def time_state(value: datetime) -> bytes:
     and microsecond (3 bytes), big-endian. They sort as the datetimes do, and
     `datetime(state, UTC)` rebuilds one: each way several times faster than microseconds
     since 1970 (the tests hold Python to this)."""
-    return value.__reduce__()[1][0]  # type: ignore[index, no-any-return]
+    # typeshed gives object.__reduce__ as str | tuple; a datetime's is (datetime, (state,)).
+    return cast(bytes, value.__reduce__()[1][0])
 
 
 ID = ("itemid", "workitemid", "id", "key", "issuekey", "issueid", "issue", "item", "ticket")
@@ -272,13 +276,13 @@ class _Histories:
             history = islice(transitions, end - start)
             if not _TRANSITION_SETTERS:
                 for state, (time,), line in history:
-                    yield TransitionRow(external_id, names[state], datetime(time, utc), line)
+                    yield TransitionRow(external_id, names[state], _from_state(time, utc), line)
                 continue
             for state, (time,), line in history:
                 transition = new(TransitionRow)
                 set_id(transition, external_id)
                 set_state(transition, names[state])
-                set_entered(transition, datetime(time, utc))
+                set_entered(transition, _from_state(time, utc))
                 set_line(transition, line)
                 yield transition
         for name in names:
@@ -440,6 +444,7 @@ def _read_rows(
     last_number = -1
     last_id_cell = None  # the id cell of the row stored last
     last_entered = b""
+    entered: bytes  # each row's time_state(), inlined below
     unsorted = backwards = False
     try:
         for lines, batch in batches:
@@ -493,7 +498,7 @@ def _read_rows(
                         return
                     continue
 
-                entered = at.__reduce__()[1][0]  # time_state(at)
+                entered = at.__reduce__()[1][0]  # type: ignore[assignment]  # time_state(at)
                 if number == last_number:
                     if entered < last_entered:
                         unsorted = True
@@ -622,7 +627,7 @@ def _parts(opener: Opener) -> Iterator[Iterable[Row]]:
         yield read[0].rows()
 
 
-def _problems(opener: Opener, read: list[_Histories]) -> Iterator[Row]:
+def _problems(opener: Opener, read: list[_Histories]) -> Generator[Row, None, None]:
     """The file's problems; when none is an error, its histories are put in `read`."""
     order = DateOrder()
     try:

@@ -4,7 +4,7 @@ reading stops), warnings counted per kind and reported together at the end of th
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 
 from workitems.importers.rows import Opener, Problem, Row
 
@@ -20,7 +20,9 @@ class Stop(Exception):
         self.problem = problem
 
 
-def limited(parse: Callable[[Opener], Iterator[Row]]) -> Callable[[Opener], Iterator[Row]]:
+def limited(
+    parse: Callable[[Opener], Generator[Row, None, None]],
+) -> Callable[[Opener], Iterator[Row]]:
     """Wraps a parser with the contract every importer keeps: once a fatal problem is yielded
     only problems follow (nothing of the file is imported anyway), reading stops after
     MAX_FATAL of them, and a Stop raised inside ends the rows with its problem."""

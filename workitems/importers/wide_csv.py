@@ -25,7 +25,7 @@ transitions are in time order.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 
 from workitems.importers import csvfile
@@ -194,7 +194,7 @@ def _survey(opener: Opener) -> tuple[list[str], Layout, Survey] | Problem:
 
 
 @limited
-def parse(opener: Opener) -> Iterator[Row]:
+def parse(opener: Opener) -> Generator[Row, None, None]:
     """The rows of a wide CSV; see the module's docstring."""
     surveyed = _survey(opener)
     if isinstance(surveyed, Problem):
