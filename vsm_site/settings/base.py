@@ -130,7 +130,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT: Path | None = BASE_DIR / "staticfiles"  # None in test settings (the finders serve)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Uploaded work-item files wait here for the worker (a volume the web and worker share).
 MEDIA_ROOT = env.path("VSM_MEDIA_ROOT", default=BASE_DIR / "media")
@@ -262,10 +262,10 @@ CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
-        # 'unsafe-inline' for now: the Flow page's share bars (style="width: …" in
-        # templates/metrics/_flow_body.html) and Swagger UI's <style> on /api/docs/ need it
-        # (docs/security.md); every other page runs without it.
-        "style-src": ["'self'", "'unsafe-inline'"],
+        # No inline styles: pages style through stylesheets and scripts through the CSSOM
+        # (element.style), which style-src does not govern. Only /api/docs/ (Swagger UI's
+        # <style>) adds 'unsafe-inline', on that view alone (vsm_site/urls.py).
+        "style-src": ["'self'"],
         "img-src": ["'self'", "data:", "blob:"],
         # Only this site: CSP Level 3 makes 'self' match its own ws:/wss: URLs too (Chromium does;
         # tests/e2e/test_csp.py), so the board's socket connects and no other host can be reached.
