@@ -109,6 +109,37 @@ def test_production_refuses_to_start_without_its_required_settings(tmp_path, mis
     assert result.returncode != 0 and missing in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("missing", "value"),
+    [
+        ("DJANGO_SECRET_KEY", None),
+        ("DJANGO_ALLOWED_HOSTS", None),
+        ("VSM_CREDENTIALS_KEY", None),
+        ("DJANGO_SECRET_KEY", ""),
+        ("DJANGO_ALLOWED_HOSTS", " , "),
+        ("VSM_CREDENTIALS_KEY", "  "),
+    ],
+)
+def test_production_server_and_workers_refuse_to_load_without_a_required_setting(
+    tmp_path, missing, value
+):
+    """What uvicorn imports (and Celery's worker and beat set up: django.setup()), which runs
+    no system checks: the settings themselves refuse, so no process runs on a default."""
+    env = {name: value for name, value in PRODUCTION.items() if name != missing}
+    if value is not None:
+        env[missing] = value
+    result = run_python(["-c", "import vsm_site.asgi"], env, tmp_path)
+    assert result.returncode != 0
+    assert f"ImproperlyConfigured: {missing} is required with DJANGO_ENV=production" in (
+        result.stderr
+    )
+
+
+def test_production_server_loads_with_its_required_settings(tmp_path):
+    result = run_python(["-c", "import vsm_site.asgi"], PRODUCTION, tmp_path)
+    assert result.returncode == 0, result.stderr
+
+
 def test_production_refuses_a_credentials_key_that_is_no_fernet_key(tmp_path):
     env = {**PRODUCTION, "VSM_CREDENTIALS_KEY": "not-a-key"}
     result = run_python([str(ROOT / "manage.py"), "check"], env, tmp_path)
