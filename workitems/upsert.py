@@ -167,7 +167,7 @@ class HistoryUpsert:
         ids, existed = _upsert_items(self.workshop_id, self._items, self.now, self.source_id)
         self.updated_count += len(existed)
         if existed:
-            Transition.objects.filter(item_id__in=existed).delete()
+            _delete_transitions(existed)
         rows = [(ids[external_id], state, at) for external_id, state, at in self._transitions]
         _write_transitions(rows)
         self._items.clear()
@@ -250,6 +250,17 @@ def _upsert_items(
         cursor.execute(_UPSERT_ITEMS, [workshop_id, now, source_id])
         rows = cursor.fetchall()
     return {external_id: pk for external_id, pk, _ in rows}, [pk for _, pk, old in rows if old]
+
+
+def _delete_transitions(item_ids: list[int]) -> None:
+    """Deletes the items' transitions (nothing refers to a transition): on PostgreSQL one
+    statement with the ids as one array parameter, rather than the ORM's delete, which
+    compiles an `IN (...)` list of every id in Python."""
+    if connection.vendor != "postgresql":
+        Transition.objects.filter(item_id__in=item_ids).delete()
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM workitems_transition WHERE item_id = ANY(%s)", [item_ids])
 
 
 def _write_transitions(rows: list[tuple[int, int, datetime]]) -> None:
