@@ -644,6 +644,22 @@ def table(results: dict[str, Any]) -> str:
             f"{m['flow_metrics_cold_s']} s cold (plain fetch {m['plain_fetch_s']} s), "
             f"compute {m['flow_metrics_compute_s']} s",
         ]
+    b = results.get("browser") or {}
+    if b.get("large"):
+        lines += [
+            "",
+            f"Board in Chromium: {b['activities']} activities + {b['notes']} notes, beside a "
+            "board of 10 activities in the same run",
+            f"  to interactive: {b['large']['interactive_ms']} ms "
+            f"(small {b['small']['interactive_ms']} ms, ratio {b['interactive_ratio']}x)",
+        ]
+        for action in ("pan", "zoom", "drag"):
+            large, small = b["large"][action], b["small"][action]
+            lines.append(
+                f"  {action:<5} {large.get('fps')} fps, frame p50 {large.get('p50_ms')} ms, "
+                f"p95 {large.get('p95_ms')} ms, missed {large.get('missed_pct')}% "
+                f"(small: {small.get('fps')} fps, p95 {small.get('p95_ms')} ms)"
+            )
     return "\n".join(lines)
 
 
@@ -672,7 +688,8 @@ def main() -> int:
     parser.add_argument(
         "--only",
         default="",
-        help="comma-separated scenarios: fanout,cursors,ops,snapshot,summary,edit,scaleout,import",
+        help="comma-separated scenarios: fanout,cursors,ops,snapshot,summary,edit,scaleout,import,"
+        "browser",
     )
     parser.add_argument("--sizes", default="", help="fan-out sizes, e.g. 10,50")
     parser.add_argument(
@@ -699,6 +716,7 @@ def main() -> int:
         "edit",
         "scaleout",
         "import",
+        "browser",
     }
     global FANOUT_SIZES
     if args.sizes:
@@ -719,6 +737,8 @@ def main() -> int:
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0, interactive=False)
+        if "browser" in wanted:  # the server serves the collected files (whitenoise)
+            call_command("collectstatic", verbosity=0, interactive=False)
         from bench import bench_summary
         from bench.seed import seed as seed_data
 
@@ -771,6 +791,11 @@ def main() -> int:
             from bench import bench_import
 
             results["measured_flow"] = guarded(bench_import.run)
+        if "browser" in wanted:
+            log("a board of 500 activities and 500 notes in Chromium")
+            from bench import bench_browser
+
+            results["browser"] = guarded(bench_browser.run, port)
         results["elapsed_s"] = round(
             (datetime.datetime.now(datetime.UTC) - started_at).total_seconds()
         )
