@@ -12,7 +12,11 @@ import secrets
 import shlex
 import stat
 import subprocess
+import threading
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
+from unittest import mock
 
 import pytest
 import yaml
@@ -186,6 +190,65 @@ def test_long_running_services_have_healthchecks_and_restart_policies() -> None:
         worker[0] == "CMD-SHELL"
         and 'inspect ping --destination "celery@${HOSTNAME}"' in (worker[1])
     )
+
+
+def _exit_status(code: str) -> int:
+    """What the container's health would be: the exit status of running `code`."""
+    try:
+        exec(code, {})  # noqa: S102 (the compose file's own healthcheck)
+    except SystemExit as stop:
+        return int(stop.code or 0) if not isinstance(stop.code, str) else 1
+    return 0
+
+
+@pytest.mark.parametrize(("status", "healthy"), [(301, True), (200, True), (500, False)])
+def test_the_web_healthcheck_is_healthy_while_django_answers_below_500(status, healthy):
+    """The healthcheck's Python against a server on another port: the redirect to HTTPS
+    (any answer below 500) is healthy, a server error is not; it names an allowed host."""
+    seen: list[str] = []
+
+    class Answer(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            seen.append(self.headers["Host"])
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Answer)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        web = compose_config(DEPLOYMENT)["services"]["web"]
+        code = web["healthcheck"]["test"][3].replace("8000", str(server.server_port))
+        environment = {"DJANGO_ALLOWED_HOSTS": "flow.example.org,.example.org"}
+        with mock.patch.dict(os.environ, environment):
+            assert (_exit_status(code) == 0) is healthy
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert seen == ["flow.example.org"]
+
+
+def test_the_beat_healthcheck_needs_a_task_sent_within_15_minutes(db):
+    from django.utils import timezone
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+    beat = compose_config(DEPLOYMENT)["services"]["beat"]
+    code = beat["healthcheck"]["test"][5]
+    assert _exit_status(code) != 0  # a beat that never sent anything
+    every = IntervalSchedule.objects.create(every=5, period=IntervalSchedule.MINUTES)
+    task = PeriodicTask.objects.create(
+        name="fan-out", task="workitems.tasks.connection_sync_due_task", interval=every
+    )
+    PeriodicTask.objects.filter(pk=task.pk).update(
+        last_run_at=timezone.now() - timedelta(minutes=20)
+    )
+    assert _exit_status(code) != 0  # stopped sending
+    PeriodicTask.objects.filter(pk=task.pk).update(last_run_at=timezone.now())
+    assert _exit_status(code) == 0
 
 
 @pytest.mark.parametrize("proxies", ["", "172.18.0.0/16"])
