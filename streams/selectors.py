@@ -46,9 +46,18 @@ def board_object_get(*, user: AnyUser, kind: str, object_id: Any) -> Model:
         stream, membership = stream_get(user=user, stream_id=obj.stream_id)  # type: ignore[attr-defined]
     except Http404:
         raise missing from None
-    if isinstance(obj, Vote) and not stream.votes_revealed and obj.member_id != membership.pk:
+    if isinstance(obj, Vote) and not vote_visible(
+        voter_id=obj.member_id, membership=membership, votes_revealed=stream.votes_revealed
+    ):
         raise missing
     return obj
+
+
+def vote_visible(*, voter_id: int, membership: Membership, votes_revealed: bool) -> bool:
+    """A dot's secrecy, the one rule every read and write of a dot asks: until the facilitator
+    reveals the votes, a member (a facilitator too) sees only their own dots. A dot one may
+    not see is answered as one that does not exist."""
+    return votes_revealed or voter_id == membership.pk
 
 
 def stream_list(*, user: AnyUser, workshop_id: int | None = None) -> QuerySet[ValueStream]:
@@ -71,7 +80,7 @@ def board_objects(*, user: AnyUser, stream_id: Any, kind: str) -> list[dict[str,
 
 
 def _visible_votes(stream: ValueStream, membership: Membership) -> dict[str, Any]:
-    """Votes are secret until revealed: before that, a member sees only their own dots."""
+    """`vote_visible` as a filter of the stream's votes."""
     return {} if stream.votes_revealed else {"member": membership}
 
 

@@ -6,6 +6,7 @@ from streams.services.board import (
     board_move,
     board_update,
     op_apply,
+    vote_create,
 )
 from streams.services.streams import stream_clone, stream_create, stream_delete, stream_update
 
@@ -19,4 +20,5 @@ __all__ = [
     "stream_create",
     "stream_delete",
     "stream_update",
+    "vote_create",
 ]

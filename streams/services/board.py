@@ -44,9 +44,10 @@ from django.http import Http404
 
 from streams import extensions
 from streams.events import applied_frame, broadcast_on_commit, user_ref
-from streams.kinds import FLOW_NEUTRAL_OPS, KINDS, LINK, READ_ONLY, VOTE, Kind
-from streams.models import Activity, Link, LinkKind, Op, Vote
+from streams.kinds import FLOW_NEUTRAL_OPS, KINDS, LINK, READ_ONLY, VOTE, WASTE, Kind
+from streams.models import Activity, Link, LinkKind, Op, ValueStream, Vote
 from streams.replay import replay_limit
+from streams.selectors import vote_visible
 from vsm_site.concurrency import EditConflict
 from vsm_site.ids import row_id
 from vsm_site.validation import Integer, clean_payload, field_label
@@ -128,9 +129,18 @@ def stream_lock_for_edit(
     this actor's op `client_id` is among the last `replay_limit()` ops, PermissionDenied for a
     viewer, or for a participant while the facilitator has locked the board.
     Returns (seq, membership). Inside `ops_apply`, the batch holds the lock already."""
+    seq, membership, locked = _stream_lock(actor=actor, stream_id=stream_id, client_id=client_id)
+    _may_edit(membership, locked=locked)
+    return seq, membership
+
+
+def _stream_lock(
+    *, actor: AbstractBaseUser, stream_id: int, client_id: str
+) -> tuple[int, Membership, bool]:
+    """`stream_lock_for_edit` without its edit rule: (seq, membership, locked)."""
     batch = _batch.get()
     if batch is not None:
-        return batch.lock_for_edit(actor=actor, stream_id=stream_id, client_id=client_id)
+        return batch.lock(actor=actor, stream_id=stream_id, client_id=client_id)
     user_id = _user_id(actor)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -149,8 +159,7 @@ def stream_lock_for_edit(
     if applied_seq is not None:
         raise OpAlreadyApplied(int(applied_seq))
     membership = Membership(pk=membership_id, workshop_id=workshop_id, user_id=user_id, role=role)
-    _may_edit(membership, locked=locked)
-    return int(seq), membership
+    return int(seq), membership, bool(locked)
 
 
 def _may_edit(membership: Membership, *, locked: bool) -> None:
@@ -215,10 +224,10 @@ class _Batch:
             by_id = {obj.pk: obj for obj in found}
             self.objects.update({(kind, object_id): by_id.get(object_id) for object_id in ids})
 
-    def lock_for_edit(
+    def lock(
         self, *, actor: AbstractBaseUser, stream_id: int, client_id: str
-    ) -> tuple[int, Membership]:
-        """`stream_lock_for_edit` within the batch: the seq after the last applied op."""
+    ) -> tuple[int, Membership, bool]:
+        """`_stream_lock` within the batch: the seq after the last applied op."""
         user_id = _user_id(actor)
         if stream_id != self.stream_id or user_id not in self.members:
             raise Http404("No such value stream.")
@@ -229,8 +238,7 @@ class _Batch:
         membership = Membership(
             pk=membership_id, workshop_id=self.workshop_id, user_id=user_id, role=role
         )
-        _may_edit(membership, locked=self.locked)
-        return self.seq + 1, membership
+        return self.seq + 1, membership, self.locked
 
     def record(self, op: Op) -> None:
         """Takes the op's seq; its log row is written with the others by `finish`."""
@@ -308,6 +316,49 @@ def _object_get(kind: Kind, object_id: int, stream_id: int) -> models.Model:
     if obj is None:
         raise Http404(f"No such {kind.name}.")
     return obj
+
+
+def _object_for_edit(
+    *, actor: AbstractBaseUser, spec: Kind, object_id: Any, within: int | None, client_id: str
+) -> tuple[int, Membership, Any]:
+    """The access rule of every op on an existing object, one answer on every path (REST
+    names the object alone; a board's socket passes its stream as `within`). Holds the
+    stream's row lock; returns (seq, membership, object). Raises, in this order:
+
+    * the same Http404 "No such <kind>." for an object that is missing, on another board, on
+      a board the actor is no member of, or another member's dot before the votes are
+      revealed (`streams.selectors.vote_visible`), so a refusal never tells what exists;
+    * OpAlreadyApplied for a re-sent op;
+    * PermissionDenied for a viewer, or a participant on a locked board (`_may_edit`).
+    """
+    object_id = _object_id(spec, object_id)
+    stream_id = within if within is not None else _object_stream_id(spec, object_id)
+    try:
+        seq, membership, locked = _stream_lock(
+            actor=actor, stream_id=stream_id, client_id=client_id
+        )
+    except Http404:
+        if within is not None:
+            raise  # the board itself is gone for the actor
+        raise Http404(f"No such {spec.name}.") from None
+    obj = _object_get(spec, object_id, stream_id)
+    if spec is VOTE and not _vote_visible(obj, membership=membership, stream_id=stream_id):
+        raise Http404(f"No such {spec.name}.")
+    _may_edit(membership, locked=locked)
+    return seq, membership, obj
+
+
+def _vote_visible(vote: Any, *, membership: Membership, stream_id: int) -> bool:
+    """`streams.selectors.vote_visible` under the stream's row lock (the reveal reads only
+    when the dot is not the member's own)."""
+    if vote.member_id == membership.pk:
+        return True
+    revealed = (
+        ValueStream.objects.filter(pk=stream_id).values_list("votes_revealed", flat=True).first()
+    )
+    return vote_visible(
+        voter_id=vote.member_id, membership=membership, votes_revealed=bool(revealed)
+    )
 
 
 def _object_stream_id(kind: Kind, object_id: int) -> int:
@@ -409,6 +460,11 @@ def board_create(
 ) -> Op:
     """Creates one object of `kind` on the stream; emits `<kind>.create` with its JSON."""
     spec = _kind(kind)
+    if spec is VOTE:
+        fields = clean_payload(spec.spec, data, partial=False, read_only=READ_ONLY)
+        return _vote_create(
+            actor=actor, waste_id=fields["waste"], stream_id=stream_id, client_id=client_id
+        )
     seq, membership = stream_lock_for_edit(actor=actor, stream_id=stream_id, client_id=client_id)
     fields = clean_payload(spec.spec, data, partial=False, read_only=READ_ONLY)
     _check_references(spec, stream_id, fields)
@@ -421,9 +477,6 @@ def board_create(
             kind=fields.get("kind", LinkKind.FLOW),
             membership=membership,
         )
-    elif spec is VOTE:
-        _check_vote_budget(stream_id, membership)
-        extra["member"] = membership
     elif kind == "activity" and "order" not in fields:
         last = Activity.objects.filter(stream_id=stream_id).aggregate(last=models.Max("order"))
         extra["order"] = 0 if last["last"] is None else last["last"] + 1
@@ -438,6 +491,38 @@ def board_create(
         actor=actor,
         op=f"{kind}.create",
         data=spec.data(obj),
+        client_id=client_id,
+    )
+
+
+@op_transaction
+def vote_create(
+    *, actor: AbstractBaseUser, waste_id: Any, stream_id: int | None = None, client_id: str = ""
+) -> Op:
+    """Spends one of the actor's dots on the waste, on the board `stream_id` (a board's socket
+    passes its own) or, without it, on the waste's. Holds the stream's row lock; emits
+    `vote.create` on commit, redacted for the other members until the votes are revealed
+    (streams.events). Raises the same Http404 "No such waste." for a waste that is missing,
+    on another board or on one the actor is no member of; then PermissionDenied for a viewer
+    or a locked board; then ValidationError once the actor's dots are used up."""
+    return _vote_create(actor=actor, waste_id=waste_id, stream_id=stream_id, client_id=client_id)
+
+
+def _vote_create(
+    *, actor: AbstractBaseUser, waste_id: Any, stream_id: int | None, client_id: str
+) -> Op:
+    seq, membership, waste = _object_for_edit(
+        actor=actor, spec=WASTE, object_id=waste_id, within=stream_id, client_id=client_id
+    )
+    _check_vote_budget(waste.stream_id, membership)
+    vote = Vote(stream_id=waste.stream_id, waste=waste, member=membership)
+    vote.save(force_insert=True)
+    return op_record(
+        stream_id=waste.stream_id,
+        seq=seq,
+        actor=actor,
+        op="vote.create",
+        data=VOTE.data(vote),
         client_id=client_id,
     )
 
@@ -478,14 +563,14 @@ def _change(
     spec = _kind(kind)
     if not spec.updatable:
         raise ValidationError({"op": [f"A {kind} cannot be changed; delete it and add another."]})
-    object_id = _object_id(spec, object_id)
-    stream_id = within if within is not None else _object_stream_id(spec, object_id)
-    seq, _ = stream_lock_for_edit(actor=actor, stream_id=stream_id, client_id=client_id)
+    seq, _, obj = _object_for_edit(
+        actor=actor, spec=spec, object_id=object_id, within=within, client_id=client_id
+    )
+    stream_id = obj.stream_id
     rules = spec.spec if allowed is None else {name: spec.spec[name] for name in allowed}
     fields = clean_payload(rules, data, partial=True, read_only=READ_ONLY)
     base = _base_version(data)
     _check_references(spec, stream_id, fields)
-    obj = _object_get(spec, object_id, stream_id)
     actor_id = _user_id(actor)
     if base is not None:
         _check_conflict(spec, obj, fields, base=base, actor_id=actor_id)
@@ -628,13 +713,14 @@ def board_delete(
 ) -> Op:
     """Deletes the object (and what cascades from it); emits `<kind>.delete` with its id.
 
-    A vote may only be taken back by the member who cast it.
+    A vote may only be taken back by the member who cast it: another member's dot is not
+    found before the reveal (its secrecy, `_object_for_edit`), and forbidden after it.
     """
     spec = _kind(kind)
-    object_id = _object_id(spec, object_id)
-    stream_id = within if within is not None else _object_stream_id(spec, object_id)
-    seq, membership = stream_lock_for_edit(actor=actor, stream_id=stream_id, client_id=client_id)
-    obj = _object_get(spec, object_id, stream_id)
+    seq, membership, obj = _object_for_edit(
+        actor=actor, spec=spec, object_id=object_id, within=within, client_id=client_id
+    )
+    stream_id = obj.stream_id
     if spec is VOTE and obj.member_id != membership.pk:  # type: ignore[attr-defined]
         raise PermissionDenied("You can only take back your own dots.")
     rework = spec is LINK and getattr(obj, "kind", None) == LinkKind.REWORK

@@ -65,7 +65,10 @@ def stream_update(
     stream stays in its workshop: `workshop` may only repeat the stream's own (a client may
     echo the whole object back)."""
     seq, workshop_id, _ = stream_lock_next_seq(stream_id)
-    facilitator_membership_get(user=actor, workshop_id=workshop_id)
+    try:
+        facilitator_membership_get(user=actor, workshop_id=workshop_id)
+    except Http404:
+        raise Http404("No such value stream.") from None
     named = data.get("workshop", workshop_id) if isinstance(data, dict) else workshop_id
     if type(named) is not int or named != workshop_id:
         raise ValidationError({"workshop": ["A value stream cannot move to another workshop."]})

@@ -139,12 +139,27 @@ def test_api_answers_400_when_the_dots_are_used_up(cast, client_for, settings):
 
 
 @pytest.mark.parametrize("role", ["facilitator", "viewer"])
-def test_only_the_voter_can_take_back_a_dot(cast, role):
+def test_only_the_voter_can_take_back_a_dot_once_the_votes_are_revealed(cast, role):
+    cast.stream.votes_revealed = True
+    cast.stream.save()
     vote = VoteFactory(
         waste=WasteFactory(stream=cast.stream), member=cast.membership("participant")
     )
     with pytest.raises(PermissionDenied):
         board_delete(actor=cast.user(role), kind="vote", object_id=vote.pk)
+    assert Vote.objects.filter(pk=vote.pk).exists() and not Op.objects.exists()
+
+
+@pytest.mark.parametrize("role", ["facilitator", "participant", "viewer"])
+def test_another_members_hidden_dot_is_not_found_as_if_it_did_not_exist(cast, role):
+    vote = VoteFactory(waste=WasteFactory(stream=cast.stream), member=cast.membership("viewer"))
+    if role == "viewer":
+        vote = VoteFactory(
+            waste=WasteFactory(stream=cast.stream), member=cast.membership("participant")
+        )
+    for within in (None, cast.stream.pk):
+        with pytest.raises(Http404, match="No such vote."):
+            board_delete(actor=cast.user(role), kind="vote", object_id=vote.pk, within=within)
     assert Vote.objects.filter(pk=vote.pk).exists() and not Op.objects.exists()
 
 
