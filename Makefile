@@ -14,7 +14,7 @@ UVICORN_WS := --ws websockets-sansio --ws-max-size 1048576
 VSM_TRUSTED_PROXIES ?=
 UVICORN_PROXY := --forwarded-allow-ips "$(VSM_TRUSTED_PROXIES)"
 
-.PHONY: install run run-full worker beat test lint format bench clean
+.PHONY: install run run-full worker beat test lint typecheck format bench clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,9 +47,14 @@ test: install
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-lint: install
+lint: install typecheck
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# mypy with django-stubs and djangorestframework-stubs over the app packages (pyproject.toml,
+# [tool.mypy]); tests/test_typecheck.py proves it refuses an id where a model is expected.
+typecheck: install
+	$(VENV)/bin/mypy
 
 format: install
 	$(VENV)/bin/ruff format .

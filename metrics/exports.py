@@ -81,4 +81,4 @@ def summary_report_pdf(context: dict[str, Any]) -> bytes:
         "metrics/report.html",
         {**context, "figures": headline_figures(context["flow"]), "now": timezone.now()},
     )
-    return HTML(string=html).write_pdf()  # type: ignore[no-any-return]
+    return HTML(string=html).write_pdf()

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -142,7 +142,7 @@ def measured_summary(stream: ValueStream, *, as_of: datetime) -> dict[str, Any] 
 
 
 def stream_measured_apply(
-    *, actor: AbstractBaseUser, stream_id: int, start: date, end: date, as_of: datetime
+    *, actor: User, stream_id: int, start: date, end: date, as_of: datetime
 ) -> ValueStream:
     """A facilitator's data-driven current state: a new current-state map `based_on` this one,
     whose activities take their measured median process and wait times and measured %C&A

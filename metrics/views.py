@@ -28,6 +28,7 @@ from streams.selectors import countermeasure_backlog, stream_get
 from streams.services.transfer import (
     spreadsheet_safe,
 )  # the map's CSV export defuses the same way
+from vsm_site.authenticated import AuthenticatedHttpRequest
 from vsm_site.units import seconds_per_day
 from workitems.models import FlowState
 from workitems.selectors import (
@@ -107,7 +108,7 @@ def _trends(snapshots: list[Any]) -> dict[str, Any]:
 
 
 @login_required
-def summary(request: HttpRequest, pk: int) -> HttpResponse:
+def summary(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The flow summary (every member). `?start=&end=` (UTC days) is the window of the map
     against measured flow, the last 90 days by default; a window that cannot be is reported
     beside its picker and the default one is shown."""
@@ -122,7 +123,7 @@ def summary(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def summary_measured_apply(request: HttpRequest, pk: int) -> HttpResponse:
+def summary_measured_apply(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A facilitator's "make a current-state map from the measured figures" (the summary's
     form: `start`, `end`): the new map's board, or back to the summary with the reason when
     there is nothing to make it of. 403 for other members, 404 for non-members."""
@@ -150,7 +151,7 @@ REPORT_HALF_WIDTH = 470  # the report's half-page charts, in the charts' units
 
 
 @login_required
-def summary_report(request: HttpRequest, pk: int) -> HttpResponse:
+def summary_report(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The summary as a one-page PDF report (members only: 404 otherwise): headline, ladder,
     by step, by team, Pareto, the ranked countermeasure backlog, current vs future."""
     stream, membership = stream_get(user=request.user, stream_id=pk)
@@ -281,7 +282,7 @@ def _flow_context(request: HttpRequest, pk: int) -> tuple[dict[str, Any], bool]:
 
 
 @login_required
-def flow(request: HttpRequest, pk: int) -> HttpResponse:
+def flow(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The measured flow of a workshop's work items (open to viewers): the Flow Framework
     figures of the chosen window, their charts, the forecast, the state mapping (edited by
     facilitators) and the import form. `?partial=1` renders only the body, which the page's
@@ -309,7 +310,7 @@ def flow(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def flow_csv(request: HttpRequest, pk: int) -> HttpResponse:
+def flow_csv(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The Flow page's figures as one CSV (sections: figures, throughput, periods, load, CFD,
     done items, aging items), for the same window parameters as the page. Text that a
     spreadsheet would run as a formula is defused."""

@@ -7,7 +7,7 @@ every client sees one shape for one object.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.db import models
 
@@ -65,7 +65,11 @@ class Kind:
     def _attnames(self) -> tuple[tuple[str, str], ...]:
         cached = self.__dict__.get("_attnames_cache")
         if cached is None:
-            cached = tuple((name, self.model._meta.get_field(name).attname) for name in self.output)
+            # The output names are the model's own columns, never a reverse relation.
+            cached = tuple(
+                (name, cast("models.Field[Any, Any]", self.model._meta.get_field(name)).attname)
+                for name in self.output
+            )
             object.__setattr__(self, "_attnames_cache", cached)
         return cached
 

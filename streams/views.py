@@ -22,6 +22,7 @@ from streams.models import WasteCategory
 from streams.services import stream_clone, stream_create
 from streams.services.starters import starter_get, stream_start_from
 from streams.starters import DEFAULT_STARTER, STARTERS
+from vsm_site.authenticated import AuthenticatedHttpRequest
 from vsm_site.validation import FIELD_LABELS, message_in_words
 from workshops.models import FIVE_RS, PHASE_PROMPTS, Phase
 from workshops.services import workshop_create
@@ -88,7 +89,7 @@ def board_config(workshop_id: int) -> dict[str, Any]:
 
 
 @login_required
-def board(request: HttpRequest, pk: int) -> HttpResponse:
+def board(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     stream, membership = selectors.stream_get(user=request.user, stream_id=pk)
     snapshot = selectors.board_snapshot(user=request.user, stream_id=pk)
     return render(
@@ -104,7 +105,7 @@ def board(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def workshop_new(request: HttpRequest) -> HttpResponse:
+def workshop_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Create a workshop and its first value stream (empty or from a starter map), then open
     the board. Choosing the stream is step 1, done by this form, so the workshop starts on
     step 2 (people), and the board opens with `?share=1`: the invitation links come next."""
@@ -158,7 +159,7 @@ def _report(request: HttpRequest, error: ValidationError) -> None:
 
 @login_required
 @require_POST
-def stream_new(request: HttpRequest, pk: int) -> HttpResponse:
+def stream_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     try:
         stream = stream_create(
             actor=request.user, data={"workshop": pk, "name": request.POST.get("name", "")}
@@ -171,7 +172,7 @@ def stream_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def stream_repeat(request: HttpRequest, pk: int, stream_id: int) -> HttpResponse:
+def stream_repeat(request: AuthenticatedHttpRequest, pk: int, stream_id: int) -> HttpResponse:
     """Step 9: clone a map into a future state, or into a new current-state mapping."""
     data = {key: request.POST[key] for key in ("name", "state") if request.POST.get(key)}
     try:

@@ -29,10 +29,10 @@ import time
 import traceback
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 from django.db import connection as db_connection
@@ -164,7 +164,7 @@ def _clean_base_url(kind: str, value: Any) -> tuple[str, str | None]:
 
 
 @transaction.atomic
-def connection_create(*, actor: AbstractBaseUser, workshop_id: int, data: Any) -> Connection:
+def connection_create(*, actor: User, workshop_id: int, data: Any) -> Connection:
     """A facilitator connects the workshop to a tracker: `{"kind", "base_url"?, "scope",
     "credential", "schedule"?}`. The credential is encrypted; only `credential_hint` is kept
     readable. Nothing is fetched until a test or a sync."""
@@ -207,7 +207,7 @@ def connection_create(*, actor: AbstractBaseUser, workshop_id: int, data: Any) -
 
 
 @transaction.atomic
-def connection_update(*, actor: AbstractBaseUser, connection_id: Any, data: Any) -> Connection:
+def connection_update(*, actor: User, connection_id: Any, data: Any) -> Connection:
     """A facilitator changes a connection's `base_url`, `scope`, `credential` or `schedule`
     (`kind` stays). A new address needs the credential again (it is never sent to another
     host unasked); a new address or scope starts the next sync from scratch."""
@@ -258,7 +258,7 @@ def connection_update(*, actor: AbstractBaseUser, connection_id: Any, data: Any)
 
 
 @transaction.atomic
-def connection_delete(*, actor: AbstractBaseUser, connection_id: Any, delete_items: bool) -> int:
+def connection_delete(*, actor: User, connection_id: Any, delete_items: bool) -> int:
     """Removes a connection and its sync records. The work items it brought stay (they are the
     workshop's history, their `source` cleared) unless `delete_items`, when they go with
     their transitions; returns how many items were deleted. A sync still running finds its
@@ -279,7 +279,7 @@ def connection_delete(*, actor: AbstractBaseUser, connection_id: Any, delete_ite
     return deleted
 
 
-def connection_test(*, actor: AbstractBaseUser, connection_id: Any) -> dict[str, Any]:
+def connection_test(*, actor: User, connection_id: Any) -> dict[str, Any]:
     """Makes one cheap authenticated request (two at most) with the saved credential and
     says in words what it found or what failed: `{"ok", "message"}`."""
     connection = connection_for_facilitator(user=actor, connection_id=connection_id)
@@ -307,9 +307,7 @@ def _held(connection: Connection, now: datetime) -> bool:
     return bool(connection.lock_sync_id and connection.lock_until and connection.lock_until > now)
 
 
-def connection_sync_request(
-    *, actor: AbstractBaseUser, connection_id: Any, data: Any = None
-) -> ConnectionSync:
+def connection_sync_request(*, actor: User, connection_id: Any, data: Any = None) -> ConnectionSync:
     """A facilitator asks for a sync now (`{"full": true}`: every item again, not only what
     changed since the last sync). A sync of the connection already pending, running or
     waiting to retry is returned instead of a second one; else a new record is queued for a
@@ -605,7 +603,11 @@ def _sync_write(
             source_id=connection.pk,
         )
         for fmt, path in batches:
-            _, rows = importers.parse(lambda path=path: path.open("rb"), fmt)
+
+            def opener(path: Path = path) -> BinaryIO:
+                return path.open("rb")
+
+            _, rows = importers.parse(opener, fmt)
             for row in rows:
                 if isinstance(row, TransitionRow):
                     if not errors:

@@ -8,10 +8,10 @@ import io
 import logging
 import time
 from collections.abc import Callable, Iterable
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -71,18 +71,19 @@ def _mib(size: int) -> str:
 
 
 def work_item_import_create(
-    *, actor: AbstractBaseUser, workshop_id: int, upload: UploadedFile | None, format: Any = ""
+    *, actor: User, workshop_id: int, upload: UploadedFile | None, format: Any = ""
 ) -> WorkItemImport:
     """A facilitator uploads a file of work-item history. The file is kept until the import
     ends; a file up to VSM_IMPORT_INLINE_BYTES is imported before this returns, a larger one
     by a worker after commit (the record is `pending` until it starts)."""
     facilitator_membership_get(user=actor, workshop_id=workshop_id)
     errors: dict[str, list[str]] = {}
+    # (An upload's size is always known: File.size is None only for files of unknown length.)
     if upload is None or not hasattr(upload, "size"):
         errors["file"] = ["Choose a file to import (a multipart field named file)."]
     elif upload.size > settings.VSM_IMPORT_MAX_BYTES:
         errors["file"] = [
-            f"The file is {_mib(upload.size)}; the limit is "
+            f"The file is {_mib(cast(int, upload.size))}; the limit is "
             f"{_mib(settings.VSM_IMPORT_MAX_BYTES)}. Export a shorter period."
         ]
     elif upload.size == 0:
@@ -100,7 +101,7 @@ def work_item_import_create(
         created_by=actor,
         format=format or "",
         filename=(upload.name or "upload")[:255],
-        size=upload.size,
+        size=cast(int, upload.size),
     )
     record.file.save("upload", upload, save=False)
     record.save()
@@ -297,7 +298,7 @@ def _renumber(states: list[WorkState], moves: dict[int, int]) -> None:
 
 
 @transaction.atomic
-def work_states_update(*, actor: AbstractBaseUser, workshop_id: int, data: Any) -> list[WorkState]:
+def work_states_update(*, actor: User, workshop_id: int, data: Any) -> list[WorkState]:
     """A facilitator edits the state mapping: a list of `{"id", "flow_state"?, "order"?}`,
     applied together (all or nothing). An `order` moves the state to that position; the
     workshop's orders stay 0..n-1. Every metric follows the new mapping."""
@@ -336,7 +337,7 @@ def work_states_update(*, actor: AbstractBaseUser, workshop_id: int, data: Any) 
     return sorted(states, key=lambda state: state.order)
 
 
-def work_state_update(*, actor: AbstractBaseUser, state_id: int, data: Any) -> WorkState:
+def work_state_update(*, actor: User, state_id: int, data: Any) -> WorkState:
     """One state's flow state or position (see `work_states_update`), and its activity on a
     map: `activity` an activity id of a map of the workshop (the state moves to it on that
     map), or null with `stream` (unmapped on that map) or without (unmapped on every map).
@@ -377,9 +378,7 @@ def work_state_update(*, actor: AbstractBaseUser, state_id: int, data: Any) -> W
     return WorkState.objects.get(pk=state_id)
 
 
-def _state_map(
-    actor: AbstractBaseUser, workshop_id: int, state_id: int, mapping: dict[str, Any]
-) -> None:
+def _state_map(actor: User, workshop_id: int, state_id: int, mapping: dict[str, Any]) -> None:
     """Applies `activity` (and `stream`) of a work-state PATCH as `state.update` ops."""
     activity_id, stream_id = mapping["activity"], mapping.get("stream")
     if activity_id is not None:
@@ -421,7 +420,7 @@ def _state_map(
 
 @op_transaction
 def state_activity_op(
-    *, actor: AbstractBaseUser, stream_id: int, action: str, data: Any, client_id: str = ""
+    *, actor: User, stream_id: int, action: str, data: Any, client_id: str = ""
 ) -> Op:
     """The board op `state.update` `{"id": <work state>, "activity": <activity> | null}`: a
     facilitator assigns a tracker state of the workshop to an activity of this map, or
@@ -479,7 +478,7 @@ def type_rules_get(*, workshop_id: int) -> tuple[dict[str, str], dict[str, str]]
 
 
 @transaction.atomic
-def type_rules_replace(*, actor: AbstractBaseUser, workshop_id: int, data: Any) -> int:
+def type_rules_replace(*, actor: User, workshop_id: int, data: Any) -> int:
     """A facilitator replaces the workshop's type rules with `data` (a list of
     `{"match": "tag"|"type", "value", "flow_type"}`) and every item is retyped. Returns how
     many items changed type. At least one rule is kept: an empty list is refused."""

@@ -3,7 +3,7 @@
 from datetime import timedelta
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -46,7 +46,7 @@ INVITATION_SPEC = {
 
 
 @transaction.atomic
-def workshop_create(*, actor: AbstractBaseUser, data: Any) -> Workshop:
+def workshop_create(*, actor: User, data: Any) -> Workshop:
     """Creates the workshop and makes `actor` its facilitator."""
     fields = clean_payload(WORKSHOP_SPEC, data, partial=False, read_only=WORKSHOP_READ_ONLY)
     workshop = Workshop.objects.create(created_by=actor, **fields)
@@ -55,9 +55,7 @@ def workshop_create(*, actor: AbstractBaseUser, data: Any) -> Workshop:
 
 
 @transaction.atomic
-def workshop_update(
-    *, actor: AbstractBaseUser, workshop_id: int, data: Any, client_id: str = ""
-) -> Workshop:
+def workshop_update(*, actor: User, workshop_id: int, data: Any, client_id: str = "") -> Workshop:
     """A facilitator changes the workshop (moving the phase, say). Holds the workshop's row
     lock; the workshop-change listeners (`workshops.extensions`) run in this transaction, so
     every board hears of it on commit."""
@@ -75,9 +73,7 @@ TIMER_SPEC = {"seconds": Integer(required=True, minimum=0, maximum=4 * 3600)}
 
 
 @transaction.atomic
-def workshop_timer(
-    *, actor: AbstractBaseUser, workshop_id: int, data: Any, client_id: str = ""
-) -> Workshop:
+def workshop_timer(*, actor: User, workshop_id: int, data: Any, client_id: str = "") -> Workshop:
     """Starts the shared countdown for `seconds` (0 stops it); like `workshop_update`, the
     workshop-change listeners run in this transaction, so every board hears of it."""
     facilitator_membership_get(user=actor, workshop_id=workshop_id)
@@ -91,7 +87,7 @@ def workshop_timer(
 
 
 @transaction.atomic
-def workshop_delete(*, actor: AbstractBaseUser, workshop_id: int) -> None:
+def workshop_delete(*, actor: User, workshop_id: int) -> None:
     """A facilitator deletes the workshop; after commit every member's sockets of it close
     with 4404."""
     facilitator_membership_get(user=actor, workshop_id=workshop_id)
@@ -114,7 +110,7 @@ def _ensure_a_facilitator_remains(membership: Membership) -> None:
 
 @transaction.atomic
 def membership_update(
-    *, actor: AbstractBaseUser, workshop_id: int, membership_id: int, data: Any
+    *, actor: User, workshop_id: int, membership_id: int, data: Any
 ) -> Membership:
     """A facilitator changes anyone's role and team; a member may change their own team. A new
     role closes the member's board sockets of the workshop after commit (4001: the client
@@ -139,7 +135,7 @@ def membership_update(
 
 
 @transaction.atomic
-def membership_delete(*, actor: AbstractBaseUser, workshop_id: int, membership_id: int) -> None:
+def membership_delete(*, actor: User, workshop_id: int, membership_id: int) -> None:
     """A facilitator removes a member, or a member leaves; the last facilitator cannot go.
     After commit the member's sockets of the workshop (boards and Flow page) close with 4404."""
     own = membership_get(user=actor, workshop_id=workshop_id)
@@ -163,7 +159,7 @@ def _membership_in(workshop_id: int, membership_id: int) -> Membership:
 
 
 @transaction.atomic
-def invitation_create(*, actor: AbstractBaseUser, workshop_id: int, data: Any) -> Invitation:
+def invitation_create(*, actor: User, workshop_id: int, data: Any) -> Invitation:
     facilitator_membership_get(user=actor, workshop_id=workshop_id)
     fields = clean_payload(INVITATION_SPEC, data, partial=False)
     days = fields.pop("expires_in_days", None)
@@ -173,7 +169,7 @@ def invitation_create(*, actor: AbstractBaseUser, workshop_id: int, data: Any) -
 
 
 @transaction.atomic
-def invitation_revoke(*, actor: AbstractBaseUser, workshop_id: int, invitation_id: int) -> None:
+def invitation_revoke(*, actor: User, workshop_id: int, invitation_id: int) -> None:
     """Idempotent: revoking a revoked invitation is fine; an unknown one is Http404."""
     facilitator_membership_get(user=actor, workshop_id=workshop_id)
     if not Invitation.objects.filter(pk=invitation_id, workshop_id=workshop_id).update(
@@ -183,7 +179,7 @@ def invitation_revoke(*, actor: AbstractBaseUser, workshop_id: int, invitation_i
 
 
 @transaction.atomic
-def invitation_accept(*, actor: AbstractBaseUser, token: str) -> Membership:
+def invitation_accept(*, actor: User, token: str) -> Membership:
     """Makes `actor` a member with the invitation's role. Idempotent: an existing member keeps
     their membership (and role) and uses nothing up."""
     invitation = invitation_get_usable(token=token)

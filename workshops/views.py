@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,6 +19,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from vsm_site.authenticated import AuthenticatedHttpRequest
 from vsm_site.validation import message_in_words
 from workshops import selectors, services
 from workshops.models import FIVE_RS, Phase, Role
@@ -33,7 +35,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     next_url = request.POST.get("next") or request.GET.get("next") or "/"
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = "/"
-    form = UserCreationForm(request.POST or None)
+    form: UserCreationForm[User] = UserCreationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
@@ -54,7 +56,7 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @login_required
-def workshop_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def workshop_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     membership = selectors.membership_get(user=request.user, workshop_id=pk)
     workshop = membership.workshop
     return render(
@@ -91,7 +93,7 @@ def _report(request: HttpRequest, error: ValidationError) -> None:
 
 @login_required
 @require_POST
-def invitation_new(request: HttpRequest, pk: int) -> HttpResponse:
+def invitation_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     try:
         invitation = services.invitation_create(
             actor=request.user, workshop_id=pk, data={"role": request.POST.get("role", "")}
@@ -107,7 +109,9 @@ def invitation_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def invitation_revoke(request: HttpRequest, pk: int, invitation_id: int) -> HttpResponse:
+def invitation_revoke(
+    request: AuthenticatedHttpRequest, pk: int, invitation_id: int
+) -> HttpResponse:
     services.invitation_revoke(actor=request.user, workshop_id=pk, invitation_id=invitation_id)
     messages.success(request, "Invitation link revoked.")
     return _back(pk)
@@ -115,7 +119,7 @@ def invitation_revoke(request: HttpRequest, pk: int, invitation_id: int) -> Http
 
 @login_required
 @require_POST
-def member_update(request: HttpRequest, pk: int, member_id: int) -> HttpResponse:
+def member_update(request: AuthenticatedHttpRequest, pk: int, member_id: int) -> HttpResponse:
     data = {key: request.POST[key] for key in ("role", "team") if key in request.POST}
     try:
         services.membership_update(

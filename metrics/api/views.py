@@ -3,7 +3,6 @@ viewers included)."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -24,11 +23,12 @@ from metrics.services import stream_measured_apply
 from streams.api.serializers import StreamSerializer
 from streams.kinds import stream_data
 from streams.selectors import stream_get
+from vsm_site.authenticated import AuthenticatedRequest
 
 
 class StreamSummaryView(APIView):
     @extend_schema(responses=FlowSummarySerializer)
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         stream, _ = stream_get(user=request.user, stream_id=pk)
         summary = summary_current(stream=stream)
         stream.refresh_from_db(fields=["seq"])
@@ -41,7 +41,7 @@ class FlowMetricsView(APIView):
     CFD, aging work, Little's law and a forecast. docs/flow-metrics.md defines each figure."""
 
     @extend_schema(parameters=[FlowMetricsQuerySerializer], responses=FlowMetricsSerializer)
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         query = FlowMetricsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         return Response(
@@ -57,7 +57,7 @@ class StreamMeasuredView(APIView):
     (docs/flow-metrics.md)."""
 
     @extend_schema(parameters=[MapMeasuredQuerySerializer], responses=MapMeasuredSerializer)
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         query = MapMeasuredQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         window = {name: query.validated_data[name] for name in ("start", "end", "as_of")}
@@ -71,7 +71,7 @@ class StreamMeasuredApplyView(APIView):
     @extend_schema(
         request=None, parameters=[MapMeasuredQuerySerializer], responses={201: StreamSerializer}
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         query = MapMeasuredQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         window = {name: query.validated_data[name] for name in ("start", "end", "as_of")}

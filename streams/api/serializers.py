@@ -45,7 +45,7 @@ KIND_SERIALIZERS = {
     for name, kind in KINDS.items()
 }
 
-STREAM_OUTPUT = {
+STREAM_OUTPUT: dict[str, serializers.Field] = {
     "id": serializers.IntegerField(read_only=True),
     "seq": serializers.IntegerField(read_only=True),
     "board_url": serializers.CharField(read_only=True),

@@ -9,7 +9,6 @@ from django.utils.text import slugify
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -19,6 +18,7 @@ from streams.board_svg import board_svg
 from streams.kinds import stream_data
 from streams.selectors import stream_get
 from streams.services.transfer import stream_export, stream_export_csv, stream_import
+from vsm_site.authenticated import AuthenticatedRequest
 
 
 def _attachment(body: str, content_type: str, name: str, extension: str) -> HttpResponse:
@@ -33,7 +33,7 @@ class StreamExportJsonView(APIView):
     """The map as a self-contained document that `import` turns back into a stream."""
 
     @extend_schema(responses={(200, "application/json"): OpenApiTypes.OBJECT})
-    def get(self, request: Request, pk: int) -> HttpResponse:
+    def get(self, request: AuthenticatedRequest, pk: int) -> HttpResponse:
         document = stream_export(actor=request.user, stream_id=pk)
         body = json.dumps(document, indent=2, ensure_ascii=False)
         return _attachment(body, "application/json", document["stream"]["name"], "json")
@@ -50,7 +50,7 @@ class StreamExportCsvView(APIView):
     (starting with = + - @, a tab or a carriage return) are prefixed with '."""
 
     @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR})
-    def get(self, request: Request, pk: int) -> HttpResponse:
+    def get(self, request: AuthenticatedRequest, pk: int) -> HttpResponse:
         stream, _ = stream_get(user=request.user, stream_id=pk)
         body = stream_export_csv(actor=request.user, stream_id=pk)
         return _attachment(body, "text/csv; charset=utf-8", stream.name, "csv")
@@ -64,7 +64,7 @@ class StreamExportSvgView(APIView):
     this picture, drawn."""
 
     @extend_schema(responses={(200, "image/svg+xml"): OpenApiTypes.STR})
-    def get(self, request: Request, pk: int) -> HttpResponse:
+    def get(self, request: AuthenticatedRequest, pk: int) -> HttpResponse:
         stream, _ = stream_get(user=request.user, stream_id=pk)
         picture = board_svg(stream, header=extensions.picture_header(stream))
         response = _attachment(picture, "image/svg+xml", stream.name, "svg")
@@ -76,6 +76,6 @@ class WorkshopImportView(APIView):
     """Create a stream in the workshop from a JSON export (facilitators)."""
 
     @extend_schema(request=OpenApiTypes.OBJECT, responses={201: StreamSerializer})
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         stream = stream_import(actor=request.user, workshop_id=pk, document=request.data)
         return Response(stream_data(stream), status=status.HTTP_201_CREATED)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -22,7 +22,7 @@ def starter_get(key: str) -> Starter:
 
 
 @transaction.atomic
-def stream_start_from(*, actor: AbstractBaseUser, stream_id: int, key: str) -> Starter:
+def stream_start_from(*, actor: User, stream_id: int, key: str) -> Starter:
     """Puts the starter's activities, links and a note saying it is a starter on the stream,
     each through `board_create` (so each is an op on the board's log, checked like any edit:
     the actor must be allowed to edit the stream). The empty starter writes nothing."""

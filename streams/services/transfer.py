@@ -13,7 +13,7 @@ import io
 from collections import deque
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
@@ -40,7 +40,7 @@ def _fields(obj: Any, names: tuple[str, ...]) -> dict[str, Any]:
     return {name: getattr(obj, name) for name in names}
 
 
-def stream_export(*, actor: AbstractBaseUser, stream_id: Any) -> dict[str, Any]:
+def stream_export(*, actor: User, stream_id: Any) -> dict[str, Any]:
     """The stream as a document any member may download (votes are not exported)."""
     stream, _ = stream_get(user=actor, stream_id=stream_id)
     activities = list(Activity.objects.filter(stream=stream).order_by("order", "id"))
@@ -118,7 +118,7 @@ def spreadsheet_safe(value: Any) -> Any:
     return value
 
 
-def stream_export_csv(*, actor: AbstractBaseUser, stream_id: Any) -> str:
+def stream_export_csv(*, actor: User, stream_id: Any) -> str:
     """The map as one CSV table with a `kind` column (activity, waste, countermeasure), so a
     spreadsheet filters it by kind. Activities come first in flow order with their times in
     seconds and in human units; then links (`activity` its source's ref, `target` its target's,
@@ -299,7 +299,7 @@ def _check_rework(
 
 
 @transaction.atomic
-def stream_import(*, actor: AbstractBaseUser, workshop_id: Any, document: Any) -> ValueStream:
+def stream_import(*, actor: User, workshop_id: Any, document: Any) -> ValueStream:
     """Creates a new stream in the workshop from an exported document (facilitators only).
 
     Raises ValidationError with a message per offending path, and then writes nothing.
@@ -333,8 +333,10 @@ def stream_import(*, actor: AbstractBaseUser, workshop_id: Any, document: Any) -
     notes = _clean_each(_list(document, "notes", errors), NOTE.spec, (), "notes", errors)
     activity_refs = [refs["ref"] for _, refs in activities]
     waste_refs = [refs["ref"] for _, refs in wastes]
-    for key, refs in (("activities", activity_refs), ("wastes", waste_refs)):
-        if len(set(refs)) != len(refs) or not all(isinstance(r, str) and r for r in refs):
+    for key, kind_refs in (("activities", activity_refs), ("wastes", waste_refs)):
+        if len(set(kind_refs)) != len(kind_refs) or not all(
+            isinstance(r, str) and r for r in kind_refs
+        ):
             errors.setdefault(key, []).append("Every entry needs a unique string ref.")
     links = []  # (source, target, kind)
     for index, link in enumerate(_list(document, "links", errors)):

@@ -32,7 +32,9 @@ class WorkItemImportSerializer(serializers.Serializer):
     progress = serializers.FloatField(help_text="0..1: the file read, then merged.")
     items = serializers.IntegerField(help_text="Work items in the file (created or updated).")
     transitions = serializers.IntegerField(help_text="State transitions in the file.")
-    errors = ImportProblemSerializer(
+    # A field called `errors`: DRF's metaclass moves declared fields off the class, so
+    # Serializer.errors stays as it is; the stubs see an override.
+    errors = ImportProblemSerializer(  # type: ignore[assignment]
         many=True, help_text="The first 50; any error: nothing imported."
     )
     warnings = ImportProblemSerializer(many=True)
@@ -65,7 +67,9 @@ class ConnectionSyncSerializer(serializers.Serializer):
     pages = serializers.IntegerField(help_text="Pages fetched by the current attempt.")
     attempts = serializers.IntegerField()
     message = serializers.CharField(help_text="What happened, in words.")
-    errors = ImportProblemSerializer(many=True, help_text="Any error: nothing was written.")
+    errors = ImportProblemSerializer(  # type: ignore[assignment]  # (as above)
+        many=True, help_text="Any error: nothing was written."
+    )
     warnings = ImportProblemSerializer(many=True)
     full = serializers.BooleanField(help_text="Every item was asked for again.")
     since = serializers.DateTimeField(

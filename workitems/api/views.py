@@ -7,10 +7,10 @@ from typing import Any
 from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import parsers, status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from vsm_site.authenticated import AuthenticatedRequest
 from vsm_site.bodies import RequestTooLarge, declared_length
 from workitems import connections, selectors, services
 from workitems.api.serializers import (
@@ -71,7 +71,7 @@ class WorkItemImportView(APIView):
             ),
         },
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         facilitator_membership_get(user=request.user, workshop_id=pk)
         declared = declared_length(request.META)
         if declared is not None and declared > import_body_limit():
@@ -87,14 +87,14 @@ class WorkItemImportView(APIView):
 
 class WorkItemImportListView(APIView):
     @extend_schema(responses=WorkItemImportSerializer(many=True))
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         records = selectors.import_list(user=request.user, workshop_id=pk)
         return Response([import_data(record) for record in records])
 
 
 class WorkItemImportDetailView(APIView):
     @extend_schema(responses=WorkItemImportSerializer)
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         return Response(import_data(selectors.import_get(user=request.user, import_id=pk)))
 
 
@@ -102,23 +102,23 @@ class WorkStateListView(APIView):
     """The workshop's tracker states in workflow order and the flow state each counts as."""
 
     @extend_schema(responses=WorkStateSerializer(many=True))
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         states = selectors.work_state_list(user=request.user, workshop_id=pk)
         return Response([work_state_data(state) for state in states])
 
     @extend_schema(request=WorkStateSerializer(many=True), responses=WorkStateSerializer(many=True))
-    def patch(self, request: Request, pk: int) -> Response:
+    def patch(self, request: AuthenticatedRequest, pk: int) -> Response:
         states = services.work_states_update(actor=request.user, workshop_id=pk, data=request.data)
         return Response([work_state_data(state) for state in states])
 
 
 class WorkStateDetailView(APIView):
     @extend_schema(responses=WorkStateSerializer)
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         return Response(work_state_data(selectors.work_state_get(user=request.user, state_id=pk)))
 
     @extend_schema(request=WorkStateSerializer, responses=WorkStateSerializer)
-    def patch(self, request: Request, pk: int) -> Response:
+    def patch(self, request: AuthenticatedRequest, pk: int) -> Response:
         state = services.work_state_update(actor=request.user, state_id=pk, data=request.data)
         return Response(work_state_data(state))
 
@@ -128,11 +128,11 @@ class TypeRuleListView(APIView):
     matches is a feature. PUT replaces the whole set and retypes every item."""
 
     @extend_schema(responses=TypeRuleSerializer(many=True))
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         return Response(selectors.type_rule_list(user=request.user, workshop_id=pk))
 
     @extend_schema(request=TypeRuleSerializer(many=True), responses=TypeRuleSerializer(many=True))
-    def put(self, request: Request, pk: int) -> Response:
+    def put(self, request: AuthenticatedRequest, pk: int) -> Response:
         services.type_rules_replace(actor=request.user, workshop_id=pk, data=request.data)
         return Response(selectors.type_rule_list(user=request.user, workshop_id=pk))
 
@@ -145,12 +145,12 @@ class ConnectionListView(APIView):
     credential is encrypted and never returned, only `credential_hint`."""
 
     @extend_schema(responses=ConnectionSerializer(many=True))
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         found = selectors.connection_list(user=request.user, workshop_id=pk)
         return Response([connection_data(connection) for connection in found])
 
     @extend_schema(request=ConnectionRequestSerializer, responses={201: ConnectionSerializer})
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         connection = connections.connection_create(
             actor=request.user, workshop_id=pk, data=request.data
         )
@@ -159,12 +159,12 @@ class ConnectionListView(APIView):
 
 class ConnectionDetailView(APIView):
     @extend_schema(responses=ConnectionSerializer)
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         connection = selectors.connection_for_facilitator(user=request.user, connection_id=pk)
         return Response(connection_data(connection))
 
     @extend_schema(request=ConnectionPatchSerializer, responses=ConnectionSerializer)
-    def patch(self, request: Request, pk: int) -> Response:
+    def patch(self, request: AuthenticatedRequest, pk: int) -> Response:
         connection = connections.connection_update(
             actor=request.user, connection_id=pk, data=request.data
         )
@@ -181,7 +181,7 @@ class ConnectionDetailView(APIView):
         ],
         responses={204: None},
     )
-    def delete(self, request: Request, pk: int) -> Response:
+    def delete(self, request: AuthenticatedRequest, pk: int) -> Response:
         delete_items = request.query_params.get("delete_items", "").lower() in ("true", "1")
         connections.connection_delete(
             actor=request.user, connection_id=pk, delete_items=delete_items
@@ -194,7 +194,7 @@ class ConnectionTestView(APIView):
     was found or what failed (bad token, no access, invalid query, host unreachable)."""
 
     @extend_schema(request=None, responses=ConnectionTestSerializer)
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         return Response(connections.connection_test(actor=request.user, connection_id=pk))
 
 
@@ -207,7 +207,7 @@ class ConnectionSyncView(APIView):
         request=ConnectionSyncRequestSerializer,
         responses={201: ConnectionSyncSerializer, 202: ConnectionSyncSerializer},
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         sync = connections.connection_sync_request(
             actor=request.user, connection_id=pk, data=request.data
         )
@@ -221,5 +221,5 @@ class ConnectionSyncView(APIView):
 
 class ConnectionSyncDetailView(APIView):
     @extend_schema(responses=ConnectionSyncSerializer)
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         return Response(sync_data(selectors.sync_get(user=request.user, sync_id=pk)))

@@ -2,10 +2,10 @@
 
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from vsm_site.authenticated import AuthenticatedRequest
 from workshops import services
 from workshops.selectors import facilitation_data
 
@@ -30,6 +30,6 @@ class TimerView(APIView):
     """Start the shared countdown for `seconds` (0 stops it). Facilitators only."""
 
     @extend_schema(request=TimerSerializer, responses=FacilitationSerializer)
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         workshop = services.workshop_timer(actor=request.user, workshop_id=pk, data=request.data)
         return Response(facilitation_data(workshop))

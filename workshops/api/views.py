@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from vsm_site.authenticated import AuthenticatedRequest
 from workshops import selectors, services
 from workshops.api.serializers import (
     InvitationSerializer,
@@ -49,11 +50,9 @@ class TokenView(APIView):
 
 class WorkshopListView(APIView):
     @extend_schema(responses=WorkshopSerializer(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         workshops = selectors.workshop_list(user=request.user).prefetch_related("memberships")
-        roles = dict(
-            request.user.memberships.values_list("workshop_id", "role")  # type: ignore[union-attr]
-        )
+        roles = dict(request.user.memberships.values_list("workshop_id", "role"))
         return Response(
             [
                 {**workshop_data(workshop), "my_role": roles.get(workshop.pk)}
@@ -62,7 +61,7 @@ class WorkshopListView(APIView):
         )
 
     @extend_schema(request=WorkshopSerializer, responses={201: WorkshopSerializer})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         workshop = services.workshop_create(actor=request.user, data=request.data)
         membership = selectors.membership_get(user=request.user, workshop_id=workshop.pk)
         return Response(workshop_data(workshop, membership), status=status.HTTP_201_CREATED)
@@ -70,51 +69,51 @@ class WorkshopListView(APIView):
 
 class WorkshopDetailView(APIView):
     @extend_schema(responses=WorkshopSerializer)
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         membership = selectors.membership_get(user=request.user, workshop_id=pk)
         return Response(workshop_data(membership.workshop, membership))
 
     @extend_schema(request=WorkshopSerializer, responses=WorkshopSerializer)
-    def patch(self, request: Request, pk: int) -> Response:
+    def patch(self, request: AuthenticatedRequest, pk: int) -> Response:
         workshop = services.workshop_update(actor=request.user, workshop_id=pk, data=request.data)
         membership = selectors.membership_get(user=request.user, workshop_id=pk)
         return Response(workshop_data(workshop, membership))
 
     @extend_schema(responses={204: None})
-    def delete(self, request: Request, pk: int) -> Response:
+    def delete(self, request: AuthenticatedRequest, pk: int) -> Response:
         services.workshop_delete(actor=request.user, workshop_id=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MemberListView(APIView):
     @extend_schema(responses=MembershipSerializer(many=True))
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         members = selectors.member_list(user=request.user, workshop_id=pk)
         return Response([membership_data(member) for member in members])
 
 
 class MemberDetailView(APIView):
     @extend_schema(request=MembershipSerializer, responses=MembershipSerializer)
-    def patch(self, request: Request, pk: int, member_id: int) -> Response:
+    def patch(self, request: AuthenticatedRequest, pk: int, member_id: int) -> Response:
         member = services.membership_update(
             actor=request.user, workshop_id=pk, membership_id=member_id, data=request.data
         )
         return Response(membership_data(member))
 
     @extend_schema(responses={204: None})
-    def delete(self, request: Request, pk: int, member_id: int) -> Response:
+    def delete(self, request: AuthenticatedRequest, pk: int, member_id: int) -> Response:
         services.membership_delete(actor=request.user, workshop_id=pk, membership_id=member_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class InvitationListView(APIView):
     @extend_schema(responses=InvitationSerializer(many=True))
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         invitations = selectors.invitation_list(user=request.user, workshop_id=pk)
         return Response([invitation_data(invitation) for invitation in invitations])
 
     @extend_schema(request=InvitationSerializer, responses={201: InvitationSerializer})
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         invitation = services.invitation_create(
             actor=request.user, workshop_id=pk, data=request.data
         )
@@ -123,7 +122,7 @@ class InvitationListView(APIView):
 
 class InvitationDetailView(APIView):
     @extend_schema(responses={204: None})
-    def delete(self, request: Request, pk: int, invitation_id: int) -> Response:
+    def delete(self, request: AuthenticatedRequest, pk: int, invitation_id: int) -> Response:
         services.invitation_revoke(actor=request.user, workshop_id=pk, invitation_id=invitation_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -132,6 +131,6 @@ class InvitationAcceptView(APIView):
     """Join the invitation's workshop with its role (idempotent for existing members)."""
 
     @extend_schema(request=None, responses=MembershipSerializer)
-    def post(self, request: Request, token: str) -> Response:
+    def post(self, request: AuthenticatedRequest, token: str) -> Response:
         membership = services.invitation_accept(actor=request.user, token=token)
         return Response(membership_data(membership))
