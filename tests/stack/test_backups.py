@@ -15,6 +15,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -169,8 +170,12 @@ def _to_milliseconds(exported: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_dumpdata_and_loaddata_on_sqlite_give_back_every_workshop(tmp_path: Path):
+    # Two fresh databases, migrated once: the source, and the one the backup is restored to.
+    empty = tmp_path / "empty.sqlite3"
+    manage(f"sqlite:///{empty}", "migrate", "--noinput", "-v0")
+    shutil.copyfile(empty, tmp_path / "source.sqlite3")
+    shutil.copyfile(empty, tmp_path / "restored.sqlite3")
     source = f"sqlite:///{tmp_path / 'source.sqlite3'}"
-    manage(source, "migrate", "--noinput", "-v0")
     as_of = _as_of()
     before = world_export(source, "seed", "export", as_of)
     assert_a_full_world(before)
@@ -185,7 +190,6 @@ def test_dumpdata_and_loaddata_on_sqlite_give_back_every_workshop(tmp_path: Path
         f"--output={backup}",
     )
     restored = f"sqlite:///{tmp_path / 'restored.sqlite3'}"
-    manage(restored, "migrate", "--noinput", "-v0")
     manage(restored, "loaddata", str(backup))
 
     assert world_export(restored, "export", as_of, "write") == _to_milliseconds(before)
