@@ -135,6 +135,21 @@ def test_production_server_and_workers_refuse_to_load_without_a_required_setting
     )
 
 
+@pytest.mark.parametrize("service", ["worker", "beat"])
+def test_production_celery_worker_and_beat_refuse_to_start_without_the_credentials_key(
+    tmp_path, service
+):
+    """A worker on a key derived from the secret key would encrypt tokens the web server
+    cannot read. (Were it to start, it would run until the timeout fails the test.)"""
+    env = {name: value for name, value in PRODUCTION.items() if name != "VSM_CREDENTIALS_KEY"}
+    command = ["-m", "celery", "-A", "vsm_site", service, "--loglevel=INFO"]
+    result = run_python(
+        [*command, *(["--pool=solo"] if service == "worker" else [])], env, tmp_path
+    )
+    assert result.returncode != 0
+    assert "VSM_CREDENTIALS_KEY is required with DJANGO_ENV=production" in result.stderr
+
+
 def test_production_server_loads_with_its_required_settings(tmp_path):
     result = run_python(["-c", "import vsm_site.asgi"], PRODUCTION, tmp_path)
     assert result.returncode == 0, result.stderr
