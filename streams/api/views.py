@@ -22,6 +22,7 @@ from streams.api.serializers import (
     StreamUpdateSerializer,
 )
 from streams.kinds import KINDS, Kind, stream_data
+from vsm_site.authenticated import AuthenticatedRequest
 from vsm_site.ids import row_id
 
 
@@ -38,7 +39,7 @@ class StreamListView(APIView):
         ],
         responses=StreamSerializer(many=True),
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         workshop = request.query_params.get("workshop")
         workshop_id = row_id(workshop) if workshop else None
         if workshop and workshop_id is None:
@@ -47,24 +48,24 @@ class StreamListView(APIView):
         return Response([stream_data(stream) for stream in streams])
 
     @extend_schema(request=StreamSerializer, responses={201: StreamSerializer})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         stream = services.stream_create(actor=request.user, data=request.data)
         return Response(stream_data(stream), status=status.HTTP_201_CREATED)
 
 
 class StreamDetailView(APIView):
     @extend_schema(responses=StreamSerializer)
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         stream, _ = selectors.stream_get(user=request.user, stream_id=pk)
         return Response(stream_data(stream))
 
     @extend_schema(request=StreamUpdateSerializer, responses=StreamSerializer)
-    def patch(self, request: Request, pk: int) -> Response:
+    def patch(self, request: AuthenticatedRequest, pk: int) -> Response:
         stream = services.stream_update(actor=request.user, stream_id=pk, data=request.data)
         return Response(stream_data(stream))
 
     @extend_schema(responses={204: None})
-    def delete(self, request: Request, pk: int) -> Response:
+    def delete(self, request: AuthenticatedRequest, pk: int) -> Response:
         services.stream_delete(actor=request.user, stream_id=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -73,7 +74,7 @@ class StreamCloneView(APIView):
     """Copy the map into a new stream based on it (a future state, or a new mapping)."""
 
     @extend_schema(request=StreamCloneSerializer, responses={201: StreamSerializer})
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         clone = services.stream_clone(actor=request.user, stream_id=pk, data=request.data)
         return Response(stream_data(clone), status=status.HTTP_201_CREATED)
 
@@ -82,7 +83,7 @@ class StreamSnapshotView(APIView):
     """Everything on the board, with the op seq it reflects."""
 
     @extend_schema(responses=SnapshotSerializer)
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         return Response(selectors.board_snapshot(user=request.user, stream_id=pk))
 
 
@@ -91,12 +92,12 @@ class BoardCollectionView(APIView):
 
     kind: ClassVar[Kind]
 
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         return Response(
             selectors.board_objects(user=request.user, stream_id=pk, kind=self.kind.name)
         )
 
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         op = services.board_create(
             actor=request.user, kind=self.kind.name, stream_id=pk, data=request.data
         )
@@ -108,16 +109,16 @@ class BoardObjectView(APIView):
 
     kind: ClassVar[Kind]
 
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         return Response(self.kind.data(_object_or_404(self.kind, request, pk)))
 
-    def patch(self, request: Request, pk: int) -> Response:
+    def patch(self, request: AuthenticatedRequest, pk: int) -> Response:
         op = services.board_update(
             actor=request.user, kind=self.kind.name, object_id=pk, data=request.data
         )
         return Response(op.data)
 
-    def delete(self, request: Request, pk: int) -> Response:
+    def delete(self, request: AuthenticatedRequest, pk: int) -> Response:
         services.board_delete(actor=request.user, kind=self.kind.name, object_id=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -128,13 +129,13 @@ class WasteVoteView(APIView):
     kind = KINDS["vote"]
 
     @extend_schema(responses=KIND_SERIALIZERS["vote"](many=True))
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         waste = _object_or_404(KINDS["waste"], request, pk)
         votes = selectors.board_objects(user=request.user, stream_id=waste.stream_id, kind="vote")
         return Response([vote for vote in votes if vote["waste"] == waste.pk])
 
     @extend_schema(request=None, responses={201: KIND_SERIALIZERS["vote"]})
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         op = services.vote_create(actor=request.user, waste_id=pk)
         return Response(op.data, status=status.HTTP_201_CREATED)
 

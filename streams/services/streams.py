@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
@@ -40,7 +40,7 @@ def _check_based_on(workshop_id: int, based_on: int | None) -> None:
 
 
 @transaction.atomic
-def stream_create(*, actor: AbstractBaseUser, data: Any) -> ValueStream:
+def stream_create(*, actor: User, data: Any) -> ValueStream:
     """A facilitator adds an empty value stream to their workshop. What is put in it in the
     same transaction (a clone's copies, an import) counts: its summary is asked for on
     commit (the flow-change listeners), so reads find it stored."""
@@ -58,9 +58,7 @@ def stream_create(*, actor: AbstractBaseUser, data: Any) -> ValueStream:
 
 
 @transaction.atomic
-def stream_update(
-    *, actor: AbstractBaseUser, stream_id: int, data: Any, client_id: str = ""
-) -> ValueStream:
+def stream_update(*, actor: User, stream_id: int, data: Any, client_id: str = "") -> ValueStream:
     """A facilitator renames, locks or reveals votes; emits `stream.update` on the board. A
     stream stays in its workshop: `workshop` may only repeat the stream's own (a client may
     echo the whole object back)."""
@@ -95,9 +93,7 @@ def stream_update(
     return stream
 
 
-def workshop_update_announce(
-    *, workshop: Workshop, actor: AbstractBaseUser, client_id: str = ""
-) -> None:
+def workshop_update_announce(*, workshop: Workshop, actor: User, client_id: str = "") -> None:
     """Records a `workshop.update` op (the facilitation: phase, prompt, timer) on every board
     of the workshop, so it reaches every participant live and on resync. A workshop-change
     listener (`workshops.extensions`, registered in StreamsConfig.ready): runs inside the
@@ -116,7 +112,7 @@ def workshop_update_announce(
 
 
 @transaction.atomic
-def stream_delete(*, actor: AbstractBaseUser, stream_id: int) -> None:
+def stream_delete(*, actor: User, stream_id: int) -> None:
     stream, membership = stream_get(user=actor, stream_id=stream_id)
     if not membership.is_facilitator:
         raise PermissionDenied("Only a facilitator can do this.")
@@ -126,7 +122,7 @@ def stream_delete(*, actor: AbstractBaseUser, stream_id: int) -> None:
 @transaction.atomic
 def stream_clone(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     stream_id: int,
     data: Any = None,
     activity_changes: Mapping[int, Mapping[str, Any]] | None = None,
