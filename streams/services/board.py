@@ -581,7 +581,7 @@ def _change(
     for name, value in changed.items():
         setattr(obj, name, value)
     _check_activity_estimates(obj)
-    obj.version += 1  # type: ignore[attr-defined]
+    obj.version += 1
     if hasattr(obj, "field_versions"):
         obj.field_versions = {
             **(obj.field_versions or {}),
@@ -721,7 +721,7 @@ def board_delete(
         actor=actor, spec=spec, object_id=object_id, within=within, client_id=client_id
     )
     stream_id = obj.stream_id
-    if spec is VOTE and obj.member_id != membership.pk:  # type: ignore[attr-defined]
+    if spec is VOTE and obj.member_id != membership.pk:
         raise PermissionDenied("You can only take back your own dots.")
     rework = spec is LINK and getattr(obj, "kind", None) == LinkKind.REWORK
     if rework and not membership.is_facilitator:
