@@ -11,10 +11,14 @@ machine's cores, so the ratio to the small board says more than the absolute fig
 
 Run inside `make bench` (`--only browser`) against the bench's server; `run(port)` creates
 its own workshop, user and boards in the bench database and returns the figures.
+`BENCH_BROWSER_PROFILE=1` also writes the page's CPU profile of each action on the large
+board to artifacts/bench/browser-<action>.cpuprofile.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import statistics
 import time
 from pathlib import Path
@@ -92,13 +96,18 @@ def seed() -> dict[str, Any]:
     }
 
 
-def _frames(page: Any, action: Any) -> dict[str, Any]:
+def _frames(page: Any, action: Any, profile: str = "") -> dict[str, Any]:
+    """Frame figures while `action` runs; with `profile`, the page's CPU profile of it is
+    written to artifacts/bench/browser-<profile>.cpuprofile (Chrome DevTools opens it)."""
     page.evaluate(FRAME_RECORDER)
     page.wait_for_timeout(200)
+    cdp = _profiler(page) if profile else None
     started = time.perf_counter()
     action()
     page.wait_for_timeout(200)
     seconds = time.perf_counter() - started
+    if cdp is not None:
+        _profile_save(cdp, profile)
     stamps = page.evaluate(FRAMES_TAKEN)
     gaps = [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
     if not gaps:
@@ -113,7 +122,25 @@ def _frames(page: Any, action: Any) -> dict[str, Any]:
     }
 
 
+def _profiler(page: Any) -> Any:
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Profiler.enable")
+    cdp.send("Profiler.setSamplingInterval", {"interval": 500})
+    cdp.send("Profiler.start")
+    return cdp
+
+
+def _profile_save(cdp: Any, name: str) -> None:
+    recorded = cdp.send("Profiler.stop")["profile"]
+    (SCREENSHOT.parent / f"browser-{name}.cpuprofile").write_text(json.dumps(recorded))
+    cdp.detach()
+
+
 def _measure(page: Any, base: str, stream_id: int, cards: int) -> dict[str, Any]:
+    profile = os.environ.get("BENCH_BROWSER_PROFILE") and cards > SMALL
+    if profile:
+        page.goto("about:blank")
+        loading = _profiler(page)
     page.goto(f"{base}/streams/{stream_id}/board/")
     page.wait_for_selector(".connection[data-state=connected]", timeout=60_000)
     page.wait_for_selector(".loading", state="hidden", timeout=60_000)
@@ -121,6 +148,8 @@ def _measure(page: Any, base: str, stream_id: int, cards: int) -> dict[str, Any]
         f"document.querySelectorAll('.sticky-note').length >= {cards}", timeout=60_000
     )
     interactive_ms = page.evaluate("performance.now()")
+    if profile:
+        _profile_save(loading, "load")
     viewport = page.locator(".board-viewport").bounding_box()
     assert viewport is not None
     cx, cy = viewport["x"] + viewport["width"] / 2, viewport["y"] + viewport["height"] / 2
@@ -152,9 +181,9 @@ def _measure(page: Any, base: str, stream_id: int, cards: int) -> dict[str, Any]
 
     return {
         "interactive_ms": round(interactive_ms),
-        "pan": _frames(page, pan),
-        "zoom": _frames(page, zoom),
-        "drag": _frames(page, drag),
+        "pan": _frames(page, pan, "pan" if profile else ""),
+        "zoom": _frames(page, zoom, "zoom" if profile else ""),
+        "drag": _frames(page, drag, "drag" if profile else ""),
     }
 
 

@@ -435,7 +435,8 @@ export function boot(root) {
   });
   ctx.canvas.addEventListener('pointer', (event) => ctx.presence.moved(event.detail));
   ctx.canvas.addEventListener('view', () => ctx.facilitation.sendView());
-  ctx.canvas.addEventListener('detail', () => requestAnimationFrame(() => ctx.links.render())); // cards change size
+  // A card changed size (an edit, the level of detail, measured figures): its links' ends move.
+  ctx.stickies.addEventListener('resized', () => ctx.links.render());
   ctx.minimap = new Minimap(ctx, canvasElement, { fitAll: () => { autoFit = false; fitAll(); } });
   root.querySelector('.link-banner button').addEventListener('click', () => ctx.links.cancel());
 

@@ -8,6 +8,7 @@ import { detailAt } from './layout.js';
 
 const MIN_ZOOM = 0.2;
 const MAX_ZOOM = 3;
+const SETTLE_MS = 150; // a wheel zoom rests this long before the cards follow it
 
 export class Canvas extends EventTarget {
   constructor(viewport, world) {
@@ -21,9 +22,19 @@ export class Canvas extends EventTarget {
     this.#apply();
   }
 
+  /** The viewport's client rectangle, read once a frame: a pointer move after a write to
+   * the board (a drag redraws links) would otherwise force a layout of every card. */
+  viewportRect() {
+    if (!this.viewportBox) {
+      this.viewportBox = this.viewport.getBoundingClientRect();
+      requestAnimationFrame(() => { this.viewportBox = null; });
+    }
+    return this.viewportBox;
+  }
+
   /** Client (screen) coordinates -> world coordinates. */
   toWorld(clientX, clientY) {
-    const box = this.viewport.getBoundingClientRect();
+    const box = this.viewportRect();
     return {
       x: (clientX - box.left - this.view.x) / this.view.zoom,
       y: (clientY - box.top - this.view.y) / this.view.zoom,
@@ -36,21 +47,24 @@ export class Canvas extends EventTarget {
     return this.toWorld(box.left + box.width / 2, box.top + box.height / 2);
   }
 
-  setView(view, { silent = false } = {}) {
+  /** `settle`: a step of a continuous zoom (the wheel); the cards' level of detail follows
+   * once the zoom rests for SETTLE_MS, not at every step (a big board re-lays out every card
+   * when it changes). */
+  setView(view, { silent = false, settle = false } = {}) {
     const zoom = clamp(Number(view.zoom) || 1, MIN_ZOOM, MAX_ZOOM);
     this.view = { x: Number(view.x) || 0, y: Number(view.y) || 0, zoom };
-    this.#apply();
+    this.#apply(settle);
     if (!silent) this.dispatchEvent(new CustomEvent('view', { detail: this.view }));
   }
 
   /** Zooms by `factor` keeping the point under (clientX, clientY) still. */
-  zoomAt(factor, clientX, clientY) {
+  zoomAt(factor, clientX, clientY, { settle = false } = {}) {
     const box = this.viewport.getBoundingClientRect();
     const sx = (clientX ?? box.left + box.width / 2) - box.left;
     const sy = (clientY ?? box.top + box.height / 2) - box.top;
     const zoom = clamp(this.view.zoom * factor, MIN_ZOOM, MAX_ZOOM);
     const ratio = zoom / this.view.zoom;
-    this.setView({ x: sx - (sx - this.view.x) * ratio, y: sy - (sy - this.view.y) * ratio, zoom });
+    this.setView({ x: sx - (sx - this.view.x) * ratio, y: sy - (sy - this.view.y) * ratio, zoom }, { settle });
   }
 
   panBy(dx, dy) {
@@ -88,18 +102,33 @@ export class Canvas extends EventTarget {
     if (dx || dy) this.panBy(dx, dy);
   }
 
-  #apply() {
+  #apply(settle = false) {
     const { x, y, zoom } = this.view;
     this.world.style.transform = `translate(${x}px, ${y}px) scale(${zoom})`;
-    this.viewport.style.setProperty('--zoom', String(zoom));
     this.viewport.style.backgroundPosition = `${x}px ${y}px`;
     this.viewport.style.backgroundSize = `${24 * zoom}px ${24 * zoom}px`;
+    clearTimeout(this.settling);
+    // While a wheel zoom goes on, the world is scaled as a picture (will-change: transform,
+    // board.css) and the cards keep their detail; once it rests they are drawn sharp again.
+    this.viewport.classList.toggle('zooming', settle);
+    if (settle) {
+      this.settling = setTimeout(() => {
+        this.viewport.classList.remove('zooming');
+        this.#applyDetail();
+      }, SETTLE_MS);
+    } else this.#applyDetail();
+    this.dispatchEvent(new CustomEvent('moved', { detail: this.view }));
+  }
+
+  /** The zoom the cards' sizes follow (`--zoom`) and their level of detail. */
+  #applyDetail() {
+    const { zoom } = this.view;
+    this.viewport.style.setProperty('--zoom', String(zoom));
     const detail = detailAt(zoom);
     if (this.viewport.dataset.detail !== detail) {
       this.viewport.dataset.detail = detail;
       this.dispatchEvent(new CustomEvent('detail', { detail }));
     }
-    this.dispatchEvent(new CustomEvent('moved', { detail: this.view }));
   }
 
   #isEmptySpace(target) {
@@ -112,7 +141,7 @@ export class Canvas extends EventTarget {
       event.preventDefault();
       // Trackpad pinch arrives as ctrl+wheel; a plain wheel zooms too (a board, not a page).
       const factor = Math.exp(-event.deltaY * (event.ctrlKey ? 0.01 : 0.0015));
-      this.zoomAt(factor, event.clientX, event.clientY);
+      this.zoomAt(factor, event.clientX, event.clientY, { settle: true });
     }, { passive: false });
 
     viewport.addEventListener('pointerdown', (event) => {

@@ -31,6 +31,7 @@ export class Links {
   render(overrides = new Map()) {
     const focused = document.activeElement?.closest?.('[data-link]')?.dataset.link;
     while (this.group.firstChild) this.group.firstChild.remove();
+    this.drawn = new Map(); // link id -> its group, for renderLive
     const store = this.ctx.store;
     const links = store.list('link');
     const critical = criticalMarks(store.summary, store.list('activity'), links).links;
@@ -81,6 +82,7 @@ export class Links {
       });
       group.addEventListener('focus', () => { if (!this.ctx.selection.has(key)) this.ctx.selection.set([key]); });
       this.group.append(group);
+      this.drawn.set(link.id, group);
       if (focused === String(link.id)) group.focus({ preventScroll: true });
     }
     this.#renderConnectors(overrides);
@@ -112,9 +114,24 @@ export class Links {
     }
   }
 
-  /** While stickies are dragged: their provisional positions. */
+  /** While stickies are dragged: their provisional positions. Only the flow links of the
+   * moved activities are redrawn, in place (a big board has hundreds of others); a rework
+   * loop among them (its arc depends on the loops beside it) redraws everything. */
   renderLive(positions) {
-    this.render(positions);
+    const moved = (id) => positions.has(keyOf('activity', id));
+    const changed = this.ctx.store.list('link').filter((link) => moved(link.source) || moved(link.target));
+    if (!this.drawn || changed.some((link) => isRework(link) || !this.drawn.has(link.id))) {
+      this.render(positions);
+      return;
+    }
+    for (const link of changed) {
+      const source = this.#box(link.source, positions);
+      const target = this.#box(link.target, positions);
+      if (!source || !target) continue;
+      const d = pathBetween(source, target);
+      for (const path of this.drawn.get(link.id).querySelectorAll('path')) path.setAttribute('d', d);
+    }
+    this.#renderConnectors(positions);
   }
 
   start(sourceId) {

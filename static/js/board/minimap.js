@@ -42,8 +42,16 @@ export class Minimap {
     return boxes;
   }
 
+  /** The map's boxes changed (an op, a summary, a card's size): measured again at the next
+   * render. A move of the view alone redraws only the view's frame. */
+  stale() {
+    this.boxes = null;
+    this.schedule();
+  }
+
   render() {
-    const boxes = this.#world();
+    this.boxes ??= this.#world();
+    const boxes = this.boxes;
     const view = this.#visible();
     const outside = boxes.filter((box) => box.x < view.x || box.y < view.y || box.x + box.width > view.x + view.width || box.y + box.height > view.y + view.height);
     this.root.hidden = boxes.length === 0 || outside.length === 0;
@@ -57,6 +65,13 @@ export class Minimap {
     const scale = Math.min((WIDTH - 2 * PAD) / (right - left || 1), (HEIGHT - 2 * PAD) / (bottom - top || 1));
     // A long, flat map gets a flat minimap (no empty band above and below it).
     const height = Math.max(40, Math.min(HEIGHT, (bottom - top) * scale + 2 * PAD + 24));
+    const drawn = `${left},${top},${right},${bottom},${height}`;
+    if (this.drawn === drawn && this.drawnBoxes === boxes) {
+      this.#frameAndCaption(boxes, view);
+      return;
+    }
+    this.drawn = drawn;
+    this.drawnBoxes = boxes;
     this.svg.setAttribute('height', String(height));
     this.svg.setAttribute('viewBox', `0 0 ${WIDTH} ${height}`);
     this.scale = { left, top, scale, offsetX: PAD + ((WIDTH - 2 * PAD) - (right - left) * scale) / 2, offsetY: PAD + ((height - 2 * PAD) - (bottom - top) * scale) / 2 };
@@ -70,10 +85,15 @@ export class Minimap {
         class: `minimap-${box.kind}${critical ? ' critical' : ''}`, 'data-minimap-key': `${box.kind}:${box.id}`,
       }));
     }
+    this.svg.append(this.frame);
+    this.#frameAndCaption(boxes, view);
+  }
+
+  #frameAndCaption(boxes, view) {
+    const { scale } = this.scale;
     const corner = this.#toMap(view.x, view.y);
     Object.entries({ x: corner.x, y: corner.y, width: view.width * scale, height: view.height * scale })
       .forEach(([name, value]) => this.frame.setAttribute(name, String(value)));
-    this.svg.append(this.frame);
     const activities = boxes.filter((box) => box.kind === 'activity');
     const seen = activities.filter((box) => box.x < view.x + view.width && box.x + box.width > view.x && box.y < view.y + view.height && box.y + box.height > view.y).length;
     this.root.querySelector('.minimap-caption').textContent = `${seen} of ${activities.length} activities in view`;
@@ -81,7 +101,7 @@ export class Minimap {
 
   /** The world rectangle in view. */
   #visible() {
-    const box = this.viewport.getBoundingClientRect();
+    const box = this.ctx.canvas.viewportRect();
     const { x, y, zoom } = this.ctx.canvas.view;
     return { x: -x / zoom, y: -y / zoom, width: box.width / zoom, height: box.height / zoom };
   }
@@ -106,7 +126,8 @@ export class Minimap {
   #listen() {
     const canvas = this.ctx.canvas;
     canvas.addEventListener('moved', () => this.schedule());
-    for (const type of ['change', 'reset', 'summary']) this.ctx.store.addEventListener(type, () => this.schedule());
+    for (const type of ['change', 'reset', 'summary']) this.ctx.store.addEventListener(type, () => this.stale());
+    this.ctx.stickies.addEventListener('resized', () => this.stale());
     new ResizeObserver(() => this.schedule()).observe(this.viewport);
     this.root.addEventListener('pointerdown', (event) => {
       event.stopPropagation();

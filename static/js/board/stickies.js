@@ -42,34 +42,74 @@ export function keyOf(kind, id) {
   return `${kind}:${id}`;
 }
 
-export class Stickies {
+export class Stickies extends EventTarget {
   constructor(ctx, layer) {
+    super();
     this.ctx = ctx;
     this.layer = layer;
     this.elements = new Map();
+    // Each sticky's rendered size, kept by a ResizeObserver: `box` never reads the layout, so
+    // drawing the links or the minimap of a big board forces no layout per card (reading
+    // offsetWidth after a write did, a thousand times a frame while dragging). When sizes
+    // change (an edit, the level of detail), a `resized` event says so once per frame.
+    this.sizes = new Map();
+    this.observer = typeof ResizeObserver === 'undefined' ? null : new ResizeObserver((entries) => this.#resized(entries));
     this.editing = null; // {key, element}
     this.drag = null;
+  }
+
+  #resized(entries) {
+    let changed = false;
+    for (const entry of entries) {
+      const key = entry.target.dataset.key;
+      if (this.elements.get(key) !== entry.target) continue; // removed meanwhile
+      const [border] = entry.borderBoxSize || [];
+      // Rounded as offsetWidth/offsetHeight are (the layout's size, transforms left out).
+      const size = border
+        ? { width: Math.round(border.inlineSize), height: Math.round(border.blockSize) }
+        : { width: entry.target.offsetWidth, height: entry.target.offsetHeight };
+      const known = this.sizes.get(key);
+      if (known && known.width === size.width && known.height === size.height) continue;
+      this.sizes.set(key, size);
+      changed = true;
+    }
+    if (changed) this.dispatchEvent(new Event('resized'));
+  }
+
+  #forget(key, element) {
+    this.observer?.unobserve(element);
+    this.sizes.delete(key);
   }
 
   element(kind, id) {
     return this.elements.get(keyOf(kind, id));
   }
 
-  /** Size of a sticky in world units (its rendered box, or the default). */
+  /** Size of a sticky in world units (its rendered box, or the default). Reads the size
+   * the observer keeps; only a sticky not yet observed (drawn this frame) is measured. */
   box(kind, id) {
-    const element = this.element(kind, id);
+    const key = keyOf(kind, id);
+    const element = this.elements.get(key);
     const object = this.ctx.store.get(kind, id);
     const size = SIZES[kind];
+    let rendered = this.sizes.get(key);
+    if (!rendered && element) {
+      rendered = { width: element.offsetWidth, height: element.offsetHeight };
+      if (rendered.width && this.observer) this.sizes.set(key, rendered);
+    }
     return {
       x: object?.x ?? 0,
       y: object?.y ?? 0,
-      width: element?.offsetWidth || size.width,
-      height: element?.offsetHeight || size.height,
+      width: rendered?.width || size.width,
+      height: rendered?.height || size.height,
     };
   }
 
   renderAll() {
-    for (const element of this.elements.values()) element.remove();
+    for (const [key, element] of this.elements) {
+      this.#forget(key, element);
+      element.remove();
+    }
     this.elements.clear();
     this.editing = null;
     for (const kind of STICKY_KINDS) for (const object of this.ctx.store.list(kind)) this.render(kind, object.id);
@@ -84,6 +124,7 @@ export class Stickies {
     if (!object) {
       if (element) {
         const hadFocus = element.contains(document.activeElement);
+        this.#forget(key, element);
         element.remove();
         this.elements.delete(key);
         if (this.editing?.key === key) this.editing = null;
@@ -103,6 +144,7 @@ export class Stickies {
       this.#listen(element, kind, id);
       this.layer.append(element);
       this.elements.set(key, element);
+      this.observer?.observe(element);
     }
     if (!(this.drag && this.drag.keys.includes(key))) {
       element.style.left = `${object.x}px`;
