@@ -346,6 +346,13 @@ def fanout(
             "p95_ratio": ratio(ours.get("p95_ms"), base.get("p95_ms")),
             "server_cpu_pct": ours.get("server_cpu_pct"),
             "baseline_cpu_pct": base.get("relay_cpu_pct"),
+            # CPU seconds one process spends per 1,000 frames delivered (scale-out's unit).
+            "server_cpu_s_per_1000_frames": per_thousand(
+                ours.get("server_cpu_pct"), ours.get("delivered_per_s")
+            ),
+            "baseline_cpu_s_per_1000_frames": per_thousand(
+                base.get("relay_cpu_pct"), base.get("delivered_per_s")
+            ),
             "loadgen_cpu_pct": ours.get("loadgen_cpu_pct"),
             "dropped_sockets": ours.get("dropped_sockets"),
             "rejected": ours.get("rejected"),
@@ -363,6 +370,13 @@ def guarded(scenario: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
         return dict(scenario(*args, **kwargs))
     except SCENARIO_FAILURES as exc:
         return failed(exc)
+
+
+def per_thousand(cpu_pct: float | None, per_s: float | None) -> float | None:
+    """CPU seconds per 1,000 events from a process's CPU share (% of a core) and its rate."""
+    if cpu_pct is None or not per_s:
+        return None
+    return round(cpu_pct / 100 / per_s * 1000, 3)
 
 
 def ratio(ours: float | None, base: float | None) -> float | None:
@@ -432,7 +446,21 @@ def ops_throughput(seed: Any, server: Any, port: int, args: Any) -> dict[str, An
         load.close()
     within = [s for s in steps if s["ack_p95_ms"] is not None and s["ack_p95_ms"] < 100]
     best = max(within, key=lambda s: s["ops_per_s"]) if within else None
-    return {"ops_per_s": best["ops_per_s"] if best else 0.0, "best": best, "steps": steps}
+    if best is not None:
+        best["server_cpu_s_per_1000_ops"] = per_thousand(best["server_cpu_pct"], best["ops_per_s"])
+    log("  ops: the floor, the same writes through a bare psycopg loop")
+    from bench import bench_ops_floor
+
+    board = seed.boards["ops"]
+    floor = guarded(bench_ops_floor.run, board.stream_id, board.notes, args.ops_seconds)
+    ops_per_s = best["ops_per_s"] if best else 0.0
+    return {
+        "ops_per_s": ops_per_s,
+        "best": best,
+        "steps": steps,
+        "floor": floor,
+        "floor_ratio": ratio(floor.get("ops_per_s"), ops_per_s),
+    }
 
 
 async def _snapshot_over_socket(url: str, token: str) -> float:
@@ -612,6 +640,11 @@ def table(results: dict[str, Any]) -> str:
             f" {fmt(row['p95_ratio'], 6)} {fmt(row['server_cpu_pct'], 7)}% "
             f"{fmt(row['baseline_cpu_pct'], 9)}% {fmt(row['lost_pct'], 6)}"
         )
+    for row in results["fanout"]:
+        lines.append(
+            f"  {row['participants']}: server {row.get('server_cpu_s_per_1000_frames')} CPU s "
+            f"per 1,000 frames delivered (relay {row.get('baseline_cpu_s_per_1000_frames')})"
+        )
     c = collections.defaultdict(lambda: None, results["cursors"])
     lines += [
         "",
@@ -619,7 +652,11 @@ def table(results: dict[str, Any]) -> str:
         f"p95 {c['p95_ms']} ms,"
         f" {c['frames_out_per_s']} frames out/s (naive {c['naive_frames_per_s']}),"
         f" server cpu {c['server_cpu_pct']}%",
-        f"Persisted ops/s on one board (10 sockets, p95 ack < 100 ms): {results.get('ops_per_s')}",
+        f"Persisted ops/s on one board (10 sockets, p95 ack < 100 ms): {results.get('ops_per_s')}"
+        f"; bare psycopg floor {(results.get('ops') or {}).get('floor', {}).get('ops_per_s')}"
+        f" (floor / ours {(results.get('ops') or {}).get('floor_ratio')}x); server CPU "
+        f"{((results.get('ops') or {}).get('best') or {}).get('server_cpu_s_per_1000_ops')}"
+        " s per 1,000 ops",
         f"Snapshot of 2,000 notes: {results.get('snapshot_2000_ms')} ms server side "
         f"({results['snapshot'].get('snapshot_socket_ms')} ms connect-to-frame over a socket)",
         f"Summary of 10,000 activities: {results.get('summary_10k_ms')} ms",
