@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import async_to_sync
@@ -71,15 +72,38 @@ def encode(frame: dict[str, Any]) -> str:
 
 
 def board_message(frame: dict[str, Any]) -> dict[str, Any]:
-    """The channel-layer message that carries `frame` to every socket of the board."""
+    """The channel-layer message that carries `frame` to every socket of the board, with what
+    the ops of a kind that not everyone may read add (`_SECRET_PARTS`)."""
     message: dict[str, Any] = {"type": BOARD_FRAME, "seq": frame.get("seq"), "text": encode(frame)}
     if frame.get("type") == "applied" and isinstance(frame.get("op"), str):
-        if frame["op"].startswith("vote."):
-            message["voter"] = (frame.get("by") or {}).get("id")
-            message["hidden_text"] = encode(hidden_frame(frame))
-        elif frame["op"] == "stream.update" and isinstance(frame.get("data"), dict):
-            message["votes_revealed"] = bool(frame["data"].get("votes_revealed"))
+        parts = _SECRET_PARTS.get(frame["op"].partition(".")[0])
+        if parts is not None:
+            message.update(parts(frame))
     return message
+
+
+def vote_secrecy(frame: dict[str, Any]) -> dict[str, Any]:
+    """A dot's op carries its voter and the redacted frame the other members get until the
+    votes are revealed (a socket picks one, streams.consumers)."""
+    return {
+        "voter": (frame.get("by") or {}).get("id"),
+        "hidden_text": encode(hidden_frame(frame)),
+    }
+
+
+def votes_reveal(frame: dict[str, Any]) -> dict[str, Any]:
+    """`stream.update` says whether the votes are revealed, so a socket knows when the dots
+    it may show change."""
+    if frame["op"] == "stream.update" and isinstance(frame.get("data"), dict):
+        return {"votes_revealed": bool(frame["data"].get("votes_revealed"))}
+    return {}
+
+
+#: The op kinds whose messages carry more than their frame: what a dot's secrecy needs.
+_SECRET_PARTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "vote": vote_secrecy,
+    "stream": votes_reveal,
+}
 
 
 def group_send(stream_id: int, message: dict[str, Any]) -> None:

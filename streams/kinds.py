@@ -39,7 +39,12 @@ READ_ONLY = ("id", "version", "stream", "created_at", "updated_at", "votes", "me
 class Kind:
     """One kind of board object. `refs` maps writable reference fields to the model they name;
     the service checks that each named object lives in the same stream. `movable` are the
-    fields a `<kind>.move` op may set."""
+    fields a `<kind>.move` op may set. `stream_collection`: REST lists and adds it at
+    `/api/streams/<id>/<plural>/` (a dot is cast on its waste instead).
+
+    The table describes plain fields; a kind's rule beyond them (an activity's estimates,
+    a link's loops, a dot's budget and secrecy) is a named service of
+    `streams.services.board` (`activity_create`, `link_create`, `vote_create`, ...)."""
 
     name: str
     model: type[models.Model]
@@ -49,6 +54,7 @@ class Kind:
     refs: dict[str, type[models.Model]] = field(default_factory=dict)
     movable: tuple[str, ...] = ("x", "y")
     updatable: bool = True
+    stream_collection: bool = True
 
     def data(self, obj: models.Model) -> dict[str, Any]:
         """The canonical JSON of `obj` (references as ids)."""
@@ -203,6 +209,7 @@ VOTE = Kind(
     refs={"waste": Waste},
     movable=(),
     updatable=False,
+    stream_collection=False,
 )
 
 KINDS: dict[str, Kind] = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -9,7 +10,7 @@ from django.db.models import Count, Model, QuerySet
 from django.http import Http404
 
 from streams import extensions
-from streams.kinds import KINDS, stream_data
+from streams.kinds import KINDS, Kind, stream_data
 from streams.models import Countermeasure, Link, Op, ValueStream, Vote, Waste
 from vsm_site.ids import row_id
 from workshops.models import Membership
@@ -73,15 +74,26 @@ def board_objects(*, user: AnyUser, stream_id: Any, kind: str) -> list[dict[str,
     """The canonical JSON of every object of `kind` on the stream."""
     stream, membership = stream_get(user=user, stream_id=stream_id)
     spec = KINDS[kind]
+    return spec.rows(_objects_visible(spec, stream, membership).order_by("id"))
+
+
+def _objects_visible(spec: Kind, stream: ValueStream, membership: Membership) -> QuerySet[Any]:
+    """The objects of a kind on the stream that the member may see: all of them, but for a
+    kind with a secret (`_SECRET_KINDS`)."""
     objects = spec.model._default_manager.filter(stream_id=stream.pk)
-    if kind == "vote":
-        objects = objects.filter(**_visible_votes(stream, membership))
-    return spec.rows(objects.order_by("id"))
+    secret = _SECRET_KINDS.get(spec.name)
+    return objects if secret is None else secret(objects, stream=stream, membership=membership)
 
 
-def _visible_votes(stream: ValueStream, membership: Membership) -> dict[str, Any]:
-    """`vote_visible` as a filter of the stream's votes."""
-    return {} if stream.votes_revealed else {"member": membership}
+def votes_visible(
+    votes: QuerySet[Any], *, stream: ValueStream, membership: Membership
+) -> QuerySet[Any]:
+    """`vote_visible` as a filter of the stream's dots."""
+    return votes if stream.votes_revealed else votes.filter(member=membership)
+
+
+#: The kinds whose objects not every member may see, and the filter that says which they may.
+_SECRET_KINDS: dict[str, Callable[..., QuerySet[Any]]] = {"vote": votes_visible}
 
 
 def vote_tally(*, stream: ValueStream, membership: Membership) -> dict[str, Any]:
@@ -171,11 +183,8 @@ def board_snapshot(*, user: AnyUser, stream_id: Any) -> dict[str, Any]:
         "workshop": facilitation_data(stream.workshop),
         "me": {"member": membership.pk, "role": membership.role},
     }
-    for name, spec in KINDS.items():
-        objects = spec.model._default_manager.filter(stream_id=stream.pk)
-        if name == "vote":
-            objects = objects.filter(**_visible_votes(stream, membership))
-        snapshot[spec.plural] = spec.rows(objects.order_by("id"))
+    for spec in KINDS.values():
+        snapshot[spec.plural] = spec.rows(_objects_visible(spec, stream, membership).order_by("id"))
     for name, provider in extensions.snapshot_parts.items():
         snapshot[name] = provider(stream, membership)
     return snapshot

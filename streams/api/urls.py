@@ -44,8 +44,8 @@ urlpatterns = [
         name="api-workshop-import",
     ),
 ]
-for _name, _kind in KINDS.items():
-    if _kind.name != "vote":
+for _kind in KINDS.values():
+    if _kind.stream_collection:
         urlpatterns.append(
             path(
                 f"streams/<id:pk>/{_kind.plural}/",

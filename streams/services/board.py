@@ -44,7 +44,7 @@ from django.http import Http404
 
 from streams import extensions
 from streams.events import applied_frame, broadcast_on_commit, user_ref
-from streams.kinds import FLOW_NEUTRAL_OPS, KINDS, LINK, READ_ONLY, VOTE, WASTE, Kind
+from streams.kinds import ACTIVITY, FLOW_NEUTRAL_OPS, KINDS, LINK, READ_ONLY, VOTE, WASTE, Kind
 from streams.models import Activity, Link, LinkKind, Op, ValueStream, Vote
 from streams.replay import replay_limit
 from streams.selectors import vote_visible
@@ -319,15 +319,22 @@ def _object_get(kind: Kind, object_id: int, stream_id: int) -> models.Model:
 
 
 def _object_for_edit(
-    *, actor: AbstractBaseUser, spec: Kind, object_id: Any, within: int | None, client_id: str
+    *,
+    actor: AbstractBaseUser,
+    spec: Kind,
+    object_id: Any,
+    within: int | None,
+    client_id: str,
+    visible: Callable[..., bool] | None = None,
 ) -> tuple[int, Membership, Any]:
     """The access rule of every op on an existing object, one answer on every path (REST
     names the object alone; a board's socket passes its stream as `within`). Holds the
     stream's row lock; returns (seq, membership, object). Raises, in this order:
 
     * the same Http404 "No such <kind>." for an object that is missing, on another board, on
-      a board the actor is no member of, or another member's dot before the votes are
-      revealed (`streams.selectors.vote_visible`), so a refusal never tells what exists;
+      a board the actor is no member of, or one `visible(obj, membership=, stream_id=)` hides
+      (another member's dot before the reveal: `_vote_visible`), so a refusal never tells
+      what exists;
     * OpAlreadyApplied for a re-sent op;
     * PermissionDenied for a viewer, or a participant on a locked board (`_may_edit`).
     """
@@ -342,7 +349,7 @@ def _object_for_edit(
             raise  # the board itself is gone for the actor
         raise Http404(f"No such {spec.name}.") from None
     obj = _object_get(spec, object_id, stream_id)
-    if spec is VOTE and not _vote_visible(obj, membership=membership, stream_id=stream_id):
+    if visible is not None and not visible(obj, membership=membership, stream_id=stream_id):
         raise Http404(f"No such {spec.name}.")
     _may_edit(membership, locked=locked)
     return seq, membership, obj
@@ -442,89 +449,231 @@ def _check_link(
         raise ValidationError({"target": ["This link would close a loop in the flow."]})
 
 
-def _check_activity_estimates(obj: models.Model) -> None:
-    low, high = getattr(obj, "lead_time_min", None), getattr(obj, "lead_time_max", None)
+def _create_fields(spec: Kind, stream_id: int, data: Any) -> dict[str, Any]:
+    """The fields of a new object of `spec`: its rules (ValidationError, per field), and every
+    object it references on the same stream."""
+    fields = clean_payload(spec.spec, data, partial=False, read_only=READ_ONLY)
+    _check_references(spec, stream_id, fields)
+    return fields
+
+
+def _insert(
+    *, actor: AbstractBaseUser, spec: Kind, obj: models.Model, seq: int, client_id: str
+) -> Op:
+    """Saves a new object (its author where the kind keeps one) and records `<kind>.create`."""
+    if hasattr(obj, "created_by_id"):
+        obj.created_by = actor  # type: ignore[attr-defined]
+    obj.save(force_insert=True)
+    return op_record(
+        stream_id=obj.stream_id,  # type: ignore[attr-defined]
+        seq=seq,
+        actor=actor,
+        op=f"{spec.name}.create",
+        data=spec.data(obj),
+        client_id=client_id,
+    )
+
+
+def board_create(
+    *, actor: AbstractBaseUser, kind: str, stream_id: int, data: Any, client_id: str = ""
+) -> Op:
+    """Creates one object of `kind` on the stream; emits `<kind>.create` with its JSON. A kind
+    with a rule of its own is created by its named service (`_CREATE_SERVICES`:
+    `activity_create`, `link_create`, `vote_create`); the others are their fields alone."""
+    spec = _kind(kind)
+    named = _CREATE_SERVICES.get(spec.name)
+    if named is not None:
+        return named(actor=actor, stream_id=stream_id, data=data, client_id=client_id)
+    return _plain_create(
+        actor=actor, spec=spec, stream_id=stream_id, data=data, client_id=client_id
+    )
+
+
+@op_transaction
+def _plain_create(
+    *, actor: AbstractBaseUser, spec: Kind, stream_id: int, data: Any, client_id: str
+) -> Op:
+    seq, _ = stream_lock_for_edit(actor=actor, stream_id=stream_id, client_id=client_id)
+    fields = _create_fields(spec, stream_id, data)
+    obj = spec.model(stream_id=stream_id, **_as_attnames(spec, fields))
+    return _insert(actor=actor, spec=spec, obj=obj, seq=seq, client_id=client_id)
+
+
+# Activities ------------------------------------------------------------------------------------
+
+
+def _check_activity_estimates(activity: Activity) -> None:
+    """An activity's estimates hold min <= max."""
+    low, high = activity.lead_time_min, activity.lead_time_max
     if low is not None and high is not None and low > high:
         raise ValidationError({"lead_time_max": ["Must not be below the shortest lead time."]})
 
 
+@op_transaction
+def activity_create(
+    *, actor: AbstractBaseUser, stream_id: int, data: Any, client_id: str = ""
+) -> Op:
+    """Adds an activity to the map: without `order`, after the last one in the flow; its
+    estimates must hold min <= max (`_check_activity_estimates`). Holds the stream's row
+    lock; emits `activity.create` on commit. Raises Http404 for a board the actor is no
+    member of, PermissionDenied for a viewer or a locked board, ValidationError per field."""
+    seq, _ = stream_lock_for_edit(actor=actor, stream_id=stream_id, client_id=client_id)
+    fields = _create_fields(ACTIVITY, stream_id, data)
+    if "order" not in fields:
+        last = Activity.objects.filter(stream_id=stream_id).aggregate(last=models.Max("order"))
+        fields["order"] = 0 if last["last"] is None else last["last"] + 1
+    activity = Activity(stream_id=stream_id, **_as_attnames(ACTIVITY, fields))
+    _check_activity_estimates(activity)
+    return _insert(actor=actor, spec=ACTIVITY, obj=activity, seq=seq, client_id=client_id)
+
+
+@op_transaction
+def activity_update(
+    *,
+    actor: AbstractBaseUser,
+    activity_id: Any,
+    data: Any,
+    client_id: str = "",
+    within: int | None = None,
+) -> Op:
+    """`board_update` of an activity, whose estimates must still hold min <= max afterwards
+    (`_check_activity_estimates`); emits `activity.update`."""
+    return _change(
+        actor=actor,
+        kind=ACTIVITY.name,
+        object_id=activity_id,
+        data=data,
+        client_id=client_id,
+        action="update",
+        allowed=None,
+        within=within,
+        check=_check_activity_estimates,
+    )
+
+
+# Links -----------------------------------------------------------------------------------------
+
+
+@op_transaction
+def link_create(*, actor: AbstractBaseUser, stream_id: int, data: Any, client_id: str = "") -> Op:
+    """Draws a link from one activity of the map to another: a flow link (the default) that
+    closes no loop of flow links, or a rework loop that a facilitator draws back along the
+    flow, one per source (`_check_link`). Holds the stream's row lock; emits `link.create` on
+    commit. Raises Http404 for a board the actor is no member of, PermissionDenied for a
+    viewer, a locked board, or a participant's rework loop, ValidationError per field."""
+    seq, membership = stream_lock_for_edit(actor=actor, stream_id=stream_id, client_id=client_id)
+    fields = _create_fields(LINK, stream_id, data)
+    _check_link(
+        stream_id,
+        fields["source"],
+        fields["target"],
+        kind=fields.get("kind", LinkKind.FLOW),
+        membership=membership,
+    )
+    link = Link(stream_id=stream_id, **_as_attnames(LINK, fields))
+    return _insert(actor=actor, spec=LINK, obj=link, seq=seq, client_id=client_id)
+
+
+@op_transaction
+def link_delete(
+    *, actor: AbstractBaseUser, link_id: Any, client_id: str = "", within: int | None = None
+) -> Op:
+    """Removes a link; a rework loop only a facilitator removes. Emits `link.delete`."""
+    seq, membership, link = _object_for_edit(
+        actor=actor, spec=LINK, object_id=link_id, within=within, client_id=client_id
+    )
+    if link.kind == LinkKind.REWORK and not membership.is_facilitator:
+        raise PermissionDenied("Only a facilitator can remove a rework loop.")
+    return _remove(actor=actor, spec=LINK, obj=link, seq=seq, client_id=client_id)
+
+
+# Dots ------------------------------------------------------------------------------------------
+
+
 def _check_vote_budget(stream_id: int, membership: Membership) -> None:
+    """A member spends at most `VSM_DOT_BUDGET` dots on one map."""
     budget = settings.VSM_DOT_BUDGET
     if Vote.objects.filter(stream_id=stream_id, member=membership).count() >= budget:
         raise ValidationError({"waste": [f"You have used all {budget} of your dots."]})
 
 
 @op_transaction
-def board_create(
-    *, actor: AbstractBaseUser, kind: str, stream_id: int, data: Any, client_id: str = ""
-) -> Op:
-    """Creates one object of `kind` on the stream; emits `<kind>.create` with its JSON."""
-    spec = _kind(kind)
-    if spec is VOTE:
-        fields = clean_payload(spec.spec, data, partial=False, read_only=READ_ONLY)
-        return _vote_create(
-            actor=actor, waste_id=fields["waste"], stream_id=stream_id, client_id=client_id
-        )
-    seq, membership = stream_lock_for_edit(actor=actor, stream_id=stream_id, client_id=client_id)
-    fields = clean_payload(spec.spec, data, partial=False, read_only=READ_ONLY)
-    _check_references(spec, stream_id, fields)
-    extra: dict[str, Any] = {}
-    if spec is LINK:
-        _check_link(
-            stream_id,
-            fields["source"],
-            fields["target"],
-            kind=fields.get("kind", LinkKind.FLOW),
-            membership=membership,
-        )
-    elif kind == "activity" and "order" not in fields:
-        last = Activity.objects.filter(stream_id=stream_id).aggregate(last=models.Max("order"))
-        extra["order"] = 0 if last["last"] is None else last["last"] + 1
-    if hasattr(spec.model, "created_by_id"):
-        extra["created_by"] = actor
-    obj = spec.model(stream_id=stream_id, **_as_attnames(spec, fields), **extra)
-    _check_activity_estimates(obj)
-    obj.save(force_insert=True)
-    return op_record(
-        stream_id=stream_id,
-        seq=seq,
-        actor=actor,
-        op=f"{kind}.create",
-        data=spec.data(obj),
-        client_id=client_id,
-    )
-
-
-@op_transaction
 def vote_create(
     *, actor: AbstractBaseUser, waste_id: Any, stream_id: int | None = None, client_id: str = ""
 ) -> Op:
-    """Spends one of the actor's dots on the waste, on the board `stream_id` (a board's socket
-    passes its own) or, without it, on the waste's. Holds the stream's row lock; emits
-    `vote.create` on commit, redacted for the other members until the votes are revealed
-    (streams.events). Raises the same Http404 "No such waste." for a waste that is missing,
-    on another board or on one the actor is no member of; then PermissionDenied for a viewer
-    or a locked board; then ValidationError once the actor's dots are used up."""
-    return _vote_create(actor=actor, waste_id=waste_id, stream_id=stream_id, client_id=client_id)
-
-
-def _vote_create(
-    *, actor: AbstractBaseUser, waste_id: Any, stream_id: int | None, client_id: str
-) -> Op:
+    """Spends one of the actor's dots on the waste (`_check_vote_budget`), on the board
+    `stream_id` (a board's socket passes its own) or, without it, on the waste's. Holds the
+    stream's row lock; emits `vote.create` on commit, redacted for the other members until the
+    votes are revealed (streams.events). Raises the same Http404 "No such waste." for a waste
+    that is missing, on another board or on one the actor is no member of; then
+    PermissionDenied for a viewer or a locked board; then ValidationError once the actor's
+    dots are used up."""
     seq, membership, waste = _object_for_edit(
         actor=actor, spec=WASTE, object_id=waste_id, within=stream_id, client_id=client_id
     )
     _check_vote_budget(waste.stream_id, membership)
     vote = Vote(stream_id=waste.stream_id, waste=waste, member=membership)
-    vote.save(force_insert=True)
-    return op_record(
-        stream_id=waste.stream_id,
-        seq=seq,
-        actor=actor,
-        op="vote.create",
-        data=VOTE.data(vote),
-        client_id=client_id,
+    return _insert(actor=actor, spec=VOTE, obj=vote, seq=seq, client_id=client_id)
+
+
+def _vote_create_op(
+    *, actor: AbstractBaseUser, stream_id: int, data: Any, client_id: str = ""
+) -> Op:
+    """`vote_create` for the op `vote.create` `{"waste": <id>}` (its voter is the actor,
+    whatever the payload says)."""
+    fields = clean_payload(VOTE.spec, data, partial=False, read_only=READ_ONLY)
+    return vote_create(
+        actor=actor, waste_id=fields["waste"], stream_id=stream_id, client_id=client_id
     )
+
+
+def _vote_visible(vote: Vote, *, membership: Membership, stream_id: int) -> bool:
+    """A dot's secrecy (`streams.selectors.vote_visible`), read under the stream's row lock
+    (the reveal is read only when the dot is not the member's own)."""
+    if vote.member_id == membership.pk:
+        return True
+    revealed = (
+        ValueStream.objects.filter(pk=stream_id).values_list("votes_revealed", flat=True).first()
+    )
+    return vote_visible(
+        voter_id=vote.member_id, membership=membership, votes_revealed=bool(revealed)
+    )
+
+
+@op_transaction
+def vote_delete(
+    *, actor: AbstractBaseUser, vote_id: Any, client_id: str = "", within: int | None = None
+) -> Op:
+    """Takes back one of the actor's dots; emits `vote.delete`, redacted like `vote.create`.
+    Another member's dot does not exist for the actor before the reveal (`_vote_visible`:
+    the same Http404 "No such vote." as for a missing one) and is forbidden after it."""
+    seq, membership, vote = _object_for_edit(
+        actor=actor,
+        spec=VOTE,
+        object_id=vote_id,
+        within=within,
+        client_id=client_id,
+        visible=_vote_visible,
+    )
+    if vote.member_id != membership.pk:
+        raise PermissionDenied("You can only take back your own dots.")
+    return _remove(actor=actor, spec=VOTE, obj=vote, seq=seq, client_id=client_id)
+
+
+#: The kinds whose writes are more than their fields, by action: the generic services
+#: (`board_create`, `board_update`, `board_delete`) hand their ops to these named ones.
+_CREATE_SERVICES: dict[str, Callable[..., Op]] = {
+    ACTIVITY.name: activity_create,
+    LINK.name: link_create,
+    VOTE.name: _vote_create_op,
+}
+_UPDATE_SERVICES: dict[str, Callable[..., Op]] = {
+    ACTIVITY.name: lambda *, object_id, **op: activity_update(activity_id=object_id, **op),
+}
+_DELETE_SERVICES: dict[str, Callable[..., Op]] = {
+    LINK.name: lambda *, object_id, **op: link_delete(link_id=object_id, **op),
+    VOTE.name: lambda *, object_id, **op: vote_delete(vote_id=object_id, **op),
+}
 
 
 #: What an update writes besides the fields sent: the version, and `updated_at` where a kind
@@ -559,6 +708,7 @@ def _change(
     action: str,
     allowed: tuple[str, ...] | None,
     within: int | None,
+    check: Callable[[Any], None] | None = None,
 ) -> Op:
     spec = _kind(kind)
     if not spec.updatable:
@@ -580,7 +730,8 @@ def _change(
     ]
     for name, value in changed.items():
         setattr(obj, name, value)
-    _check_activity_estimates(obj)
+    if check is not None:
+        check(obj)
     obj.version += 1
     if hasattr(obj, "field_versions"):
         obj.field_versions = {
@@ -648,7 +799,6 @@ def _user_ref_of(user_id: Any) -> dict[str, Any] | None:
     return user_ref(user) if user is not None else None
 
 
-@op_transaction
 def board_update(
     *,
     actor: AbstractBaseUser,
@@ -663,7 +813,28 @@ def board_update(
     With `within`, the object must be on that stream (a board's socket passes its own). With
     `version` in `data` (the version the change was made against), raises EditConflict, and
     changes nothing, when someone else has since set one of the fields sent to another value
-    (module docstring); without it, the last writer wins."""
+    (module docstring); without it, the last writer wins. A kind with a rule of its own is
+    changed by its named service (`_UPDATE_SERVICES`: `activity_update`)."""
+    named = _UPDATE_SERVICES.get(_kind(kind).name)
+    if named is not None:
+        return named(
+            actor=actor, object_id=object_id, data=data, client_id=client_id, within=within
+        )
+    return _plain_update(
+        actor=actor, kind=kind, object_id=object_id, data=data, client_id=client_id, within=within
+    )
+
+
+@op_transaction
+def _plain_update(
+    *,
+    actor: AbstractBaseUser,
+    kind: str,
+    object_id: Any,
+    data: Any,
+    client_id: str,
+    within: int | None,
+) -> Op:
     return _change(
         actor=actor,
         kind=kind,
@@ -702,7 +873,6 @@ def board_move(
     )
 
 
-@op_transaction
 def board_delete(
     *,
     actor: AbstractBaseUser,
@@ -711,22 +881,33 @@ def board_delete(
     client_id: str = "",
     within: int | None = None,
 ) -> Op:
-    """Deletes the object (and what cascades from it); emits `<kind>.delete` with its id.
-
-    A vote may only be taken back by the member who cast it: another member's dot is not
-    found before the reveal (its secrecy, `_object_for_edit`), and forbidden after it.
-    """
+    """Deletes the object (and what cascades from it); emits `<kind>.delete` with its id. A
+    kind with a rule of its own is deleted by its named service (`_DELETE_SERVICES`:
+    `link_delete`, `vote_delete`)."""
     spec = _kind(kind)
-    seq, membership, obj = _object_for_edit(
+    named = _DELETE_SERVICES.get(spec.name)
+    if named is not None:
+        return named(actor=actor, object_id=object_id, client_id=client_id, within=within)
+    return _plain_delete(
+        actor=actor, spec=spec, object_id=object_id, client_id=client_id, within=within
+    )
+
+
+@op_transaction
+def _plain_delete(
+    *, actor: AbstractBaseUser, spec: Kind, object_id: Any, client_id: str, within: int | None
+) -> Op:
+    seq, _, obj = _object_for_edit(
         actor=actor, spec=spec, object_id=object_id, within=within, client_id=client_id
     )
-    stream_id = obj.stream_id
-    if spec is VOTE and obj.member_id != membership.pk:
-        raise PermissionDenied("You can only take back your own dots.")
-    rework = spec is LINK and getattr(obj, "kind", None) == LinkKind.REWORK
-    if rework and not membership.is_facilitator:
-        raise PermissionDenied("Only a facilitator can remove a rework loop.")
-    data = {"id": obj.pk}
+    return _remove(actor=actor, spec=spec, obj=obj, seq=seq, client_id=client_id)
+
+
+def _remove(
+    *, actor: AbstractBaseUser, spec: Kind, obj: models.Model, seq: int, client_id: str
+) -> Op:
+    """Deletes the object (and what cascades from it) and records `<kind>.delete`."""
+    stream_id, data = obj.stream_id, {"id": obj.pk}  # type: ignore[attr-defined]
     obj.delete()
     batch = _batch.get()
     if batch is not None:
@@ -735,7 +916,7 @@ def board_delete(
         stream_id=stream_id,
         seq=seq,
         actor=actor,
-        op=f"{kind}.delete",
+        op=f"{spec.name}.delete",
         data=data,
         client_id=client_id,
     )
