@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from streams import selectors
-from streams.models import WasteCategory
+from streams.models import Breadth, CountermeasureStatus, NoteKind, WasteCategory
 from streams.services import stream_clone, stream_create
 from streams.services.starters import starter_get, stream_start_from
 from streams.starters import DEFAULT_STARTER, STARTERS
@@ -79,7 +79,12 @@ def board_config(workshop_id: int) -> dict[str, Any]:
             }
             for phase in Phase
         ],
+        # The domain's choices in words, the models' own (labels.js reads them from the page).
         "waste_categories": dict(WasteCategory.choices),
+        "note_kinds": dict(NoteKind.choices),
+        "countermeasure_statuses": dict(CountermeasureStatus.choices),
+        # Bounded first: the baby steps start from the small, bounded ones.
+        "breadths": dict(sorted(Breadth.choices)),
         # Fields named in words in refusals the board shows (the one list of them).
         "field_labels": FIELD_LABELS,
         "dot_budget": settings.VSM_DOT_BUDGET,

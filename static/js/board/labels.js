@@ -1,7 +1,7 @@
 // Words the board shows for the domain's choices.
 
-/** The server's names of the waste categories, `{value: name}`, from the page
- * (streams.models.WasteCategory through the board template); empty outside a board page. */
+/** One of the server's vocabularies, `{value: name}`, from the page (the models' choices
+ * through the board template, streams.views); empty outside a board page. */
 function pageChoices(id) {
   const element = typeof document === 'undefined' ? null : document.getElementById(id);
   if (!element) return {};
@@ -12,15 +12,10 @@ function pageChoices(id) {
   }
 }
 
-export const WASTE_CATEGORIES = pageChoices('board-waste-categories');
-
-export const NOTE_KINDS = { note: 'Note', question: 'Question', idea: 'Idea' };
-
-export const STATUSES = {
-  proposed: 'Proposed', planned: 'Planned', in_progress: 'In progress', done: 'Done', dropped: 'Dropped',
-};
-
-export const BREADTHS = { bounded: 'Bounded', broad: 'Broad' };
+export const WASTE_CATEGORIES = pageChoices('board-waste-categories'); // WasteCategory
+export const NOTE_KINDS = pageChoices('board-note-kinds'); // NoteKind
+export const STATUSES = pageChoices('board-countermeasure-statuses'); // CountermeasureStatus
+export const BREADTHS = pageChoices('board-breadths'); // Breadth
 
 export const KIND_NAMES = {
   activity: 'Activity', waste: 'Waste', countermeasure: 'Countermeasure', note: 'Note', link: 'Link',
