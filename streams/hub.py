@@ -43,6 +43,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from channels.db import database_sync_to_async
+from django.conf import settings
 
 from streams.events import current_publisher, encode, stream_group
 from streams.models import Op
@@ -58,9 +59,6 @@ BOARD_FRAMES = "board.frames"  # several board.frame messages in one channel-lay
 MAX_BATCH = 100  # ops applied in one transaction at most
 RETRY_SECONDS = 1.0  # between attempts to receive when the channel layer fails
 GROUP_REFRESH = 30.0  # seconds between joins of the board's group (channels-redis expires them)
-# How long a batch waits for an unavailable database (a restart takes a second or two) before
-# its ops are refused as `unavailable`.
-DATABASE_PATIENCE = 5.0
 ORIGIN = f"{os.getpid()}.{secrets.token_hex(4)}"  # this process, on the messages it publishes
 
 
@@ -222,10 +220,13 @@ class BoardHub:
 
     async def _apply(self, requests: list[OpRequest]) -> list[Op | Exception]:
         """`ops_apply`, tried again while the database is unavailable, for up to
-        `DATABASE_PATIENCE` seconds: a restart of the database pauses the board's ops rather
-        than refuses them. Meanwhile the database thread stays free for everyone else."""
+        VSM_WS_DATABASE_PATIENCE_SECONDS (5 by default; a restart takes a second or two): a
+        restart of the database pauses the board's ops rather than refuses them; after that
+        they are refused as `unavailable`. Meanwhile the database thread stays free for
+        everyone else."""
         loop = asyncio.get_running_loop()
-        deadline, delay = loop.time() + DATABASE_PATIENCE, 0.1
+        patience = float(getattr(settings, "VSM_WS_DATABASE_PATIENCE_SECONDS", 5.0))
+        deadline, delay = loop.time() + patience, 0.1
         while True:
             try:
                 results = await database_sync_to_async(ops_apply)(

@@ -385,7 +385,14 @@ async def test_a_batch_cut_by_a_postgres_outage_is_applied_whole_or_refused_whol
     ids applies each once. Never half; every client ends with the database's board."""
     postgres, url, stream = private_board["postgres"], private_board["url"], private_board["stream"]
     notes = private_board["notes"]
-    env = {**redis_env(private_redis), "VSM_WS_HEARTBEAT_SECONDS": "2"}
+    # A restart on a loaded machine can take longer than the default 5 s: the ops wait for
+    # it here, while the longer outage outlasts the default.
+    patience = "60" if outage == "restart" else "5"
+    env = {
+        **redis_env(private_redis),
+        "VSM_WS_HEARTBEAT_SECONDS": "2",
+        "VSM_WS_DATABASE_PATIENCE_SECONDS": patience,
+    }
     with started(1, url, env) as (server,):
         editors = [Editor(server, stream, key) for key in private_board["tokens"]]
         for editor in editors:

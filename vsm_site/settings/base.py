@@ -294,6 +294,9 @@ VSM_SUMMARY_DEBOUNCE = env.float("VSM_SUMMARY_DEBOUNCE", default=0.3)
 # The board socket's heartbeat (seconds): a browser that hears nothing for one and a half of
 # them takes the link for dead and says it is offline (docs/realtime.md).
 VSM_WS_HEARTBEAT_SECONDS = env.float("VSM_WS_HEARTBEAT_SECONDS", default=20)
+# How long the board's ops wait for a database that does not answer (restarting) before they
+# are refused as `unavailable` (send again); streams.hub.
+VSM_WS_DATABASE_PATIENCE_SECONDS = env.float("VSM_WS_DATABASE_PATIENCE_SECONDS", default=5)
 
 # Work-item imports: the largest file accepted, and the largest one imported while the request
 # waits (201); larger ones go to a worker (202) with progress on the Flow page.
