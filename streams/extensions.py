@@ -4,10 +4,11 @@
 
 * `board_op_kinds`: an op kind the board applies through another app's service (e.g.
   `state`, measured flow's tracker states assigned to activities: `workitems`). The handler
-  is called as `handler(actor=, stream_id=, action=, data=, client_id=)` for the ops
+  is called as `handler(actor=, stream_id=, action=, data=, client_id=, batch=)` for the ops
   `"<kind>.<action>"` of `ACTIONS`, and returns the Op it recorded with
   `streams.services.board.op_record` after taking the stream's lock with
-  `stream_lock_for_edit`, like every board service.
+  `stream_lock_for_edit`, like every board service, passing both the `batch` it was given
+  (group commit's, or None: a transaction of its own, `op_transaction`).
 * `snapshot_parts`: more of the board's snapshot, `provider(stream, membership) -> JSON`,
   under its name (e.g. `work_states`).
 * `flow_change_listeners`: called as `listener(stream_id=...)` after an op that may change

@@ -20,7 +20,13 @@ from django.http import Http404
 from django.utils import timezone
 
 from streams.models import Activity, Op, ValueStream
-from streams.services.board import op_apply, op_record, op_transaction, stream_lock_for_edit
+from streams.services.board import (
+    Batch,
+    op_apply,
+    op_record,
+    op_transaction,
+    stream_lock_for_edit,
+)
 from vsm_site.validation import Choice, Integer, Reference, Text, clean_payload
 from workitems import events, importers
 from workitems.importers.rows import ItemRow, Problem, StateRow, TransitionRow
@@ -420,7 +426,13 @@ def _state_map(actor: User, workshop_id: int, state_id: int, mapping: dict[str, 
 
 @op_transaction
 def state_activity_op(
-    *, actor: User, stream_id: int, action: str, data: Any, client_id: str = ""
+    *,
+    actor: User,
+    stream_id: int,
+    action: str,
+    data: Any,
+    client_id: str = "",
+    batch: Batch | None = None,
 ) -> Op:
     """The board op `state.update` `{"id": <work state>, "activity": <activity> | null}`: a
     facilitator assigns a tracker state of the workshop to an activity of this map, or
@@ -429,7 +441,9 @@ def state_activity_op(
     as for none), ValidationError for an activity that is not on this map; nothing changes."""
     if action != "update":
         raise ValidationError({"op": ["Tracker states are assigned with state.update."]})
-    seq, membership = stream_lock_for_edit(actor=actor, stream_id=stream_id, client_id=client_id)
+    seq, membership = stream_lock_for_edit(
+        actor=actor, stream_id=stream_id, client_id=client_id, batch=batch
+    )
     if not membership.is_facilitator:
         raise PermissionDenied("Only a facilitator assigns tracker states to activities.")
     fields = clean_payload(
@@ -454,6 +468,7 @@ def state_activity_op(
         op="state.update",
         data=state_board_data(state, activity_id),
         client_id=client_id,
+        batch=batch,
     )
 
 

@@ -15,14 +15,15 @@ is applied as before (last writer wins).
 
 `ops_apply` is group commit for the board sockets: several ops of one stream share one
 transaction, one row lock and one commit, and each still gets the next seq only if it is
-applied. The rules and writes are the same functions. A batch the database fails under
-(restarting, a broken connection) is all or nothing: tried once more on a new connection,
-then every op of it is refused as `DatabaseUnavailable`, never half applied.
+applied. The rules and writes are the same functions, called with the `Batch` as `batch=`:
+every board service takes it (the lock, the seqs, the objects read and the op-log rows of
+the batch), and without it runs alone, in a transaction of its own. A batch the database
+fails under (restarting, a broken connection) is all or nothing: tried once more on a new
+connection, then every op of it is refused as `DatabaseUnavailable`, never half applied.
 """
 
 from __future__ import annotations
 
-import contextvars
 import functools
 import logging
 from collections.abc import Callable
@@ -122,23 +123,24 @@ _LOCK_FOR_EDIT = (
 
 
 def stream_lock_for_edit(
-    *, actor: AbstractBaseUser, stream_id: int, client_id: str = ""
+    *, actor: AbstractBaseUser, stream_id: int, client_id: str = "", batch: Batch | None = None
 ) -> tuple[int, Membership]:
     """`stream_lock_next_seq`, the actor's membership and the re-send check in one round
     trip, then the rules: Http404 for an unknown stream or a non-member, OpAlreadyApplied when
     this actor's op `client_id` is among the last `replay_limit()` ops, PermissionDenied for a
     viewer, or for a participant while the facilitator has locked the board.
-    Returns (seq, membership). Inside `ops_apply`, the batch holds the lock already."""
-    seq, membership, locked = _stream_lock(actor=actor, stream_id=stream_id, client_id=client_id)
+    Returns (seq, membership). With `batch` (`ops_apply`), the batch holds the lock already."""
+    seq, membership, locked = _stream_lock(
+        actor=actor, stream_id=stream_id, client_id=client_id, batch=batch
+    )
     _may_edit(membership, locked=locked)
     return seq, membership
 
 
 def _stream_lock(
-    *, actor: AbstractBaseUser, stream_id: int, client_id: str
+    *, actor: AbstractBaseUser, stream_id: int, client_id: str, batch: Batch | None
 ) -> tuple[int, Membership, bool]:
     """`stream_lock_for_edit` without its edit rule: (seq, membership, locked)."""
-    batch = _batch.get()
     if batch is not None:
         return batch.lock(actor=actor, stream_id=stream_id, client_id=client_id)
     user_id = _user_id(actor)
@@ -170,7 +172,7 @@ def _may_edit(membership: Membership, *, locked: bool) -> None:
 
 
 @dataclass
-class _Batch:
+class Batch:
     """What `ops_apply` holds for its ops: the stream's row lock, the last seq given out, the
     members who send, the ops they applied already, and the op-log rows still to write."""
 
@@ -186,7 +188,7 @@ class _Batch:
     objects: dict[tuple[str, int], Any] = field(default_factory=dict)
 
     @classmethod
-    def start(cls, stream_id: int, requests: list[OpRequest]) -> _Batch | None:
+    def start(cls, stream_id: int, requests: list[OpRequest]) -> Batch | None:
         """Locks the stream and reads what the rules and the ops need: the members who send,
         the ops they sent already, the objects named (a query each). None for an unknown
         stream."""
@@ -261,17 +263,14 @@ def _user_id(actor: Any) -> Any:
     return actor.pk if getattr(actor, "is_authenticated", False) else None
 
 
-_batch: contextvars.ContextVar[_Batch | None] = contextvars.ContextVar("_batch", default=None)
-
-
 def op_transaction(func: F) -> F:
-    """`transaction.atomic` around one board write, unless it runs in `ops_apply`, whose
-    transaction it shares: its rules raise before it writes, so a rejected op leaves
-    the batch's transaction as it found it."""
+    """`transaction.atomic` around one board write, unless it is called with a `batch`
+    (`ops_apply`), whose transaction it shares: its rules raise before it writes, so a
+    rejected op leaves the batch's transaction as it found it."""
 
     @functools.wraps(func)
     def write(*args: Any, **kwargs: Any) -> Any:
-        if _batch.get() is not None:
+        if kwargs.get("batch") is not None:
             return func(*args, **kwargs)
         with transaction.atomic():
             return func(*args, **kwargs)
@@ -280,12 +279,19 @@ def op_transaction(func: F) -> F:
 
 
 def op_record(
-    *, stream_id: int, seq: int, actor: AbstractBaseUser | None, op: str, data: Any, client_id: str
+    *,
+    stream_id: int,
+    seq: int,
+    actor: AbstractBaseUser | None,
+    op: str,
+    data: Any,
+    client_id: str,
+    batch: Batch | None = None,
 ) -> Op:
-    """Writes the op-log row and registers its `applied` broadcast for after commit."""
+    """Writes the op-log row (with `batch`, the batch writes it with the others when it
+    finishes) and registers its `applied` broadcast for after commit."""
     fields = {"stream_id": stream_id, "seq": seq, "op": op, "data": data}
     fields.update(actor=actor, client_id=client_id[:64])
-    batch = _batch.get()
     if batch is None:
         record = Op.objects.create(**fields)
     else:
@@ -304,10 +310,9 @@ def _object_id(kind: Kind, object_id: Any) -> int:
     return int(object_id)
 
 
-def _object_get(kind: Kind, object_id: int, stream_id: int) -> models.Model:
-    """The object on the stream (read with the batch's others in `ops_apply`); Http404 if
+def _object_get(kind: Kind, object_id: int, stream_id: int, batch: Batch | None) -> models.Model:
+    """The object on the stream (with `batch`, read with the batch's others); Http404 if
     there is no such object there."""
-    batch = _batch.get()
     key = (kind.name, object_id)
     if batch is not None and key in batch.objects:
         obj = batch.objects[key]
@@ -325,6 +330,7 @@ def _object_for_edit(
     object_id: Any,
     within: int | None,
     client_id: str,
+    batch: Batch | None,
     visible: Callable[..., bool] | None = None,
 ) -> tuple[int, Membership, Any]:
     """The access rule of every op on an existing object, one answer on every path (REST
@@ -342,30 +348,17 @@ def _object_for_edit(
     stream_id = within if within is not None else _object_stream_id(spec, object_id)
     try:
         seq, membership, locked = _stream_lock(
-            actor=actor, stream_id=stream_id, client_id=client_id
+            actor=actor, stream_id=stream_id, client_id=client_id, batch=batch
         )
     except Http404:
         if within is not None:
             raise  # the board itself is gone for the actor
         raise Http404(f"No such {spec.name}.") from None
-    obj = _object_get(spec, object_id, stream_id)
+    obj = _object_get(spec, object_id, stream_id, batch)
     if visible is not None and not visible(obj, membership=membership, stream_id=stream_id):
         raise Http404(f"No such {spec.name}.")
     _may_edit(membership, locked=locked)
     return seq, membership, obj
-
-
-def _vote_visible(vote: Any, *, membership: Membership, stream_id: int) -> bool:
-    """`streams.selectors.vote_visible` under the stream's row lock (the reveal reads only
-    when the dot is not the member's own)."""
-    if vote.member_id == membership.pk:
-        return True
-    revealed = (
-        ValueStream.objects.filter(pk=stream_id).values_list("votes_revealed", flat=True).first()
-    )
-    return vote_visible(
-        voter_id=vote.member_id, membership=membership, votes_revealed=bool(revealed)
-    )
 
 
 def _object_stream_id(kind: Kind, object_id: int) -> int:
@@ -458,7 +451,13 @@ def _create_fields(spec: Kind, stream_id: int, data: Any) -> dict[str, Any]:
 
 
 def _insert(
-    *, actor: AbstractBaseUser, spec: Kind, obj: models.Model, seq: int, client_id: str
+    *,
+    actor: AbstractBaseUser,
+    spec: Kind,
+    obj: models.Model,
+    seq: int,
+    client_id: str,
+    batch: Batch | None,
 ) -> Op:
     """Saves a new object (its author where the kind keeps one) and records `<kind>.create`."""
     if hasattr(obj, "created_by_id"):
@@ -471,11 +470,18 @@ def _insert(
         op=f"{spec.name}.create",
         data=spec.data(obj),
         client_id=client_id,
+        batch=batch,
     )
 
 
 def board_create(
-    *, actor: AbstractBaseUser, kind: str, stream_id: int, data: Any, client_id: str = ""
+    *,
+    actor: AbstractBaseUser,
+    kind: str,
+    stream_id: int,
+    data: Any,
+    client_id: str = "",
+    batch: Batch | None = None,
 ) -> Op:
     """Creates one object of `kind` on the stream; emits `<kind>.create` with its JSON. A kind
     with a rule of its own is created by its named service (`_CREATE_SERVICES`:
@@ -483,20 +489,28 @@ def board_create(
     spec = _kind(kind)
     named = _CREATE_SERVICES.get(spec.name)
     if named is not None:
-        return named(actor=actor, stream_id=stream_id, data=data, client_id=client_id)
+        return named(actor=actor, stream_id=stream_id, data=data, client_id=client_id, batch=batch)
     return _plain_create(
-        actor=actor, spec=spec, stream_id=stream_id, data=data, client_id=client_id
+        actor=actor, spec=spec, stream_id=stream_id, data=data, client_id=client_id, batch=batch
     )
 
 
 @op_transaction
 def _plain_create(
-    *, actor: AbstractBaseUser, spec: Kind, stream_id: int, data: Any, client_id: str
+    *,
+    actor: AbstractBaseUser,
+    spec: Kind,
+    stream_id: int,
+    data: Any,
+    client_id: str,
+    batch: Batch | None,
 ) -> Op:
-    seq, _ = stream_lock_for_edit(actor=actor, stream_id=stream_id, client_id=client_id)
+    seq, _ = stream_lock_for_edit(
+        actor=actor, stream_id=stream_id, client_id=client_id, batch=batch
+    )
     fields = _create_fields(spec, stream_id, data)
     obj = spec.model(stream_id=stream_id, **_as_attnames(spec, fields))
-    return _insert(actor=actor, spec=spec, obj=obj, seq=seq, client_id=client_id)
+    return _insert(actor=actor, spec=spec, obj=obj, seq=seq, client_id=client_id, batch=batch)
 
 
 # Activities ------------------------------------------------------------------------------------
@@ -511,20 +525,29 @@ def _check_activity_estimates(activity: Activity) -> None:
 
 @op_transaction
 def activity_create(
-    *, actor: AbstractBaseUser, stream_id: int, data: Any, client_id: str = ""
+    *,
+    actor: AbstractBaseUser,
+    stream_id: int,
+    data: Any,
+    client_id: str = "",
+    batch: Batch | None = None,
 ) -> Op:
     """Adds an activity to the map: without `order`, after the last one in the flow; its
     estimates must hold min <= max (`_check_activity_estimates`). Holds the stream's row
     lock; emits `activity.create` on commit. Raises Http404 for a board the actor is no
     member of, PermissionDenied for a viewer or a locked board, ValidationError per field."""
-    seq, _ = stream_lock_for_edit(actor=actor, stream_id=stream_id, client_id=client_id)
+    seq, _ = stream_lock_for_edit(
+        actor=actor, stream_id=stream_id, client_id=client_id, batch=batch
+    )
     fields = _create_fields(ACTIVITY, stream_id, data)
     if "order" not in fields:
         last = Activity.objects.filter(stream_id=stream_id).aggregate(last=models.Max("order"))
         fields["order"] = 0 if last["last"] is None else last["last"] + 1
     activity = Activity(stream_id=stream_id, **_as_attnames(ACTIVITY, fields))
     _check_activity_estimates(activity)
-    return _insert(actor=actor, spec=ACTIVITY, obj=activity, seq=seq, client_id=client_id)
+    return _insert(
+        actor=actor, spec=ACTIVITY, obj=activity, seq=seq, client_id=client_id, batch=batch
+    )
 
 
 @op_transaction
@@ -535,6 +558,7 @@ def activity_update(
     data: Any,
     client_id: str = "",
     within: int | None = None,
+    batch: Batch | None = None,
 ) -> Op:
     """`board_update` of an activity, whose estimates must still hold min <= max afterwards
     (`_check_activity_estimates`); emits `activity.update`."""
@@ -547,6 +571,7 @@ def activity_update(
         action="update",
         allowed=None,
         within=within,
+        batch=batch,
         check=_check_activity_estimates,
     )
 
@@ -555,13 +580,22 @@ def activity_update(
 
 
 @op_transaction
-def link_create(*, actor: AbstractBaseUser, stream_id: int, data: Any, client_id: str = "") -> Op:
+def link_create(
+    *,
+    actor: AbstractBaseUser,
+    stream_id: int,
+    data: Any,
+    client_id: str = "",
+    batch: Batch | None = None,
+) -> Op:
     """Draws a link from one activity of the map to another: a flow link (the default) that
     closes no loop of flow links, or a rework loop that a facilitator draws back along the
     flow, one per source (`_check_link`). Holds the stream's row lock; emits `link.create` on
     commit. Raises Http404 for a board the actor is no member of, PermissionDenied for a
     viewer, a locked board, or a participant's rework loop, ValidationError per field."""
-    seq, membership = stream_lock_for_edit(actor=actor, stream_id=stream_id, client_id=client_id)
+    seq, membership = stream_lock_for_edit(
+        actor=actor, stream_id=stream_id, client_id=client_id, batch=batch
+    )
     fields = _create_fields(LINK, stream_id, data)
     _check_link(
         stream_id,
@@ -571,20 +605,25 @@ def link_create(*, actor: AbstractBaseUser, stream_id: int, data: Any, client_id
         membership=membership,
     )
     link = Link(stream_id=stream_id, **_as_attnames(LINK, fields))
-    return _insert(actor=actor, spec=LINK, obj=link, seq=seq, client_id=client_id)
+    return _insert(actor=actor, spec=LINK, obj=link, seq=seq, client_id=client_id, batch=batch)
 
 
 @op_transaction
 def link_delete(
-    *, actor: AbstractBaseUser, link_id: Any, client_id: str = "", within: int | None = None
+    *,
+    actor: AbstractBaseUser,
+    link_id: Any,
+    client_id: str = "",
+    within: int | None = None,
+    batch: Batch | None = None,
 ) -> Op:
     """Removes a link; a rework loop only a facilitator removes. Emits `link.delete`."""
     seq, membership, link = _object_for_edit(
-        actor=actor, spec=LINK, object_id=link_id, within=within, client_id=client_id
+        actor=actor, spec=LINK, object_id=link_id, within=within, client_id=client_id, batch=batch
     )
     if link.kind == LinkKind.REWORK and not membership.is_facilitator:
         raise PermissionDenied("Only a facilitator can remove a rework loop.")
-    return _remove(actor=actor, spec=LINK, obj=link, seq=seq, client_id=client_id)
+    return _remove(actor=actor, spec=LINK, obj=link, seq=seq, client_id=client_id, batch=batch)
 
 
 # Dots ------------------------------------------------------------------------------------------
@@ -599,7 +638,12 @@ def _check_vote_budget(stream_id: int, membership: Membership) -> None:
 
 @op_transaction
 def vote_create(
-    *, actor: AbstractBaseUser, waste_id: Any, stream_id: int | None = None, client_id: str = ""
+    *,
+    actor: AbstractBaseUser,
+    waste_id: Any,
+    stream_id: int | None = None,
+    client_id: str = "",
+    batch: Batch | None = None,
 ) -> Op:
     """Spends one of the actor's dots on the waste (`_check_vote_budget`), on the board
     `stream_id` (a board's socket passes its own) or, without it, on the waste's. Holds the
@@ -609,21 +653,35 @@ def vote_create(
     PermissionDenied for a viewer or a locked board; then ValidationError once the actor's
     dots are used up."""
     seq, membership, waste = _object_for_edit(
-        actor=actor, spec=WASTE, object_id=waste_id, within=stream_id, client_id=client_id
+        actor=actor,
+        spec=WASTE,
+        object_id=waste_id,
+        within=stream_id,
+        client_id=client_id,
+        batch=batch,
     )
     _check_vote_budget(waste.stream_id, membership)
     vote = Vote(stream_id=waste.stream_id, waste=waste, member=membership)
-    return _insert(actor=actor, spec=VOTE, obj=vote, seq=seq, client_id=client_id)
+    return _insert(actor=actor, spec=VOTE, obj=vote, seq=seq, client_id=client_id, batch=batch)
 
 
 def _vote_create_op(
-    *, actor: AbstractBaseUser, stream_id: int, data: Any, client_id: str = ""
+    *,
+    actor: AbstractBaseUser,
+    stream_id: int,
+    data: Any,
+    client_id: str = "",
+    batch: Batch | None = None,
 ) -> Op:
     """`vote_create` for the op `vote.create` `{"waste": <id>}` (its voter is the actor,
     whatever the payload says)."""
     fields = clean_payload(VOTE.spec, data, partial=False, read_only=READ_ONLY)
     return vote_create(
-        actor=actor, waste_id=fields["waste"], stream_id=stream_id, client_id=client_id
+        actor=actor,
+        waste_id=fields["waste"],
+        stream_id=stream_id,
+        client_id=client_id,
+        batch=batch,
     )
 
 
@@ -642,7 +700,12 @@ def _vote_visible(vote: Vote, *, membership: Membership, stream_id: int) -> bool
 
 @op_transaction
 def vote_delete(
-    *, actor: AbstractBaseUser, vote_id: Any, client_id: str = "", within: int | None = None
+    *,
+    actor: AbstractBaseUser,
+    vote_id: Any,
+    client_id: str = "",
+    within: int | None = None,
+    batch: Batch | None = None,
 ) -> Op:
     """Takes back one of the actor's dots; emits `vote.delete`, redacted like `vote.create`.
     Another member's dot does not exist for the actor before the reveal (`_vote_visible`:
@@ -653,11 +716,12 @@ def vote_delete(
         object_id=vote_id,
         within=within,
         client_id=client_id,
+        batch=batch,
         visible=_vote_visible,
     )
     if vote.member_id != membership.pk:
         raise PermissionDenied("You can only take back your own dots.")
-    return _remove(actor=actor, spec=VOTE, obj=vote, seq=seq, client_id=client_id)
+    return _remove(actor=actor, spec=VOTE, obj=vote, seq=seq, client_id=client_id, batch=batch)
 
 
 #: The kinds whose writes are more than their fields, by action: the generic services
@@ -708,13 +772,14 @@ def _change(
     action: str,
     allowed: tuple[str, ...] | None,
     within: int | None,
+    batch: Batch | None,
     check: Callable[[Any], None] | None = None,
 ) -> Op:
     spec = _kind(kind)
     if not spec.updatable:
         raise ValidationError({"op": [f"A {kind} cannot be changed; delete it and add another."]})
     seq, _, obj = _object_for_edit(
-        actor=actor, spec=spec, object_id=object_id, within=within, client_id=client_id
+        actor=actor, spec=spec, object_id=object_id, within=within, client_id=client_id, batch=batch
     )
     stream_id = obj.stream_id
     rules = spec.spec if allowed is None else {name: spec.spec[name] for name in allowed}
@@ -746,6 +811,7 @@ def _change(
         op=f"{kind}.{action}",
         data=spec.data(obj),
         client_id=client_id,
+        batch=batch,
     )
 
 
@@ -807,6 +873,7 @@ def board_update(
     data: Any,
     client_id: str = "",
     within: int | None = None,
+    batch: Batch | None = None,
 ) -> Op:
     """Sets the fields sent (partial update); emits `<kind>.update` with the whole object.
 
@@ -818,10 +885,21 @@ def board_update(
     named = _UPDATE_SERVICES.get(_kind(kind).name)
     if named is not None:
         return named(
-            actor=actor, object_id=object_id, data=data, client_id=client_id, within=within
+            actor=actor,
+            object_id=object_id,
+            data=data,
+            client_id=client_id,
+            within=within,
+            batch=batch,
         )
     return _plain_update(
-        actor=actor, kind=kind, object_id=object_id, data=data, client_id=client_id, within=within
+        actor=actor,
+        kind=kind,
+        object_id=object_id,
+        data=data,
+        client_id=client_id,
+        within=within,
+        batch=batch,
     )
 
 
@@ -834,6 +912,7 @@ def _plain_update(
     data: Any,
     client_id: str,
     within: int | None,
+    batch: Batch | None,
 ) -> Op:
     return _change(
         actor=actor,
@@ -844,6 +923,7 @@ def _plain_update(
         action="update",
         allowed=None,
         within=within,
+        batch=batch,
     )
 
 
@@ -856,6 +936,7 @@ def board_move(
     data: Any,
     client_id: str = "",
     within: int | None = None,
+    batch: Batch | None = None,
 ) -> Op:
     """Like `board_update` restricted to position fields; emits `<kind>.move`."""
     spec = _kind(kind)
@@ -870,6 +951,7 @@ def board_move(
         action="move",
         allowed=spec.movable,
         within=within,
+        batch=batch,
     )
 
 
@@ -880,6 +962,7 @@ def board_delete(
     object_id: Any,
     client_id: str = "",
     within: int | None = None,
+    batch: Batch | None = None,
 ) -> Op:
     """Deletes the object (and what cascades from it); emits `<kind>.delete` with its id. A
     kind with a rule of its own is deleted by its named service (`_DELETE_SERVICES`:
@@ -887,29 +970,42 @@ def board_delete(
     spec = _kind(kind)
     named = _DELETE_SERVICES.get(spec.name)
     if named is not None:
-        return named(actor=actor, object_id=object_id, client_id=client_id, within=within)
+        return named(
+            actor=actor, object_id=object_id, client_id=client_id, within=within, batch=batch
+        )
     return _plain_delete(
-        actor=actor, spec=spec, object_id=object_id, client_id=client_id, within=within
+        actor=actor, spec=spec, object_id=object_id, client_id=client_id, within=within, batch=batch
     )
 
 
 @op_transaction
 def _plain_delete(
-    *, actor: AbstractBaseUser, spec: Kind, object_id: Any, client_id: str, within: int | None
+    *,
+    actor: AbstractBaseUser,
+    spec: Kind,
+    object_id: Any,
+    client_id: str,
+    within: int | None,
+    batch: Batch | None,
 ) -> Op:
     seq, _, obj = _object_for_edit(
-        actor=actor, spec=spec, object_id=object_id, within=within, client_id=client_id
+        actor=actor, spec=spec, object_id=object_id, within=within, client_id=client_id, batch=batch
     )
-    return _remove(actor=actor, spec=spec, obj=obj, seq=seq, client_id=client_id)
+    return _remove(actor=actor, spec=spec, obj=obj, seq=seq, client_id=client_id, batch=batch)
 
 
 def _remove(
-    *, actor: AbstractBaseUser, spec: Kind, obj: models.Model, seq: int, client_id: str
+    *,
+    actor: AbstractBaseUser,
+    spec: Kind,
+    obj: models.Model,
+    seq: int,
+    client_id: str,
+    batch: Batch | None,
 ) -> Op:
     """Deletes the object (and what cascades from it) and records `<kind>.delete`."""
     stream_id, data = obj.stream_id, {"id": obj.pk}  # type: ignore[attr-defined]
     obj.delete()
-    batch = _batch.get()
     if batch is not None:
         batch.objects.clear()  # what the delete cascaded to must be read again
     return op_record(
@@ -919,16 +1015,23 @@ def _remove(
         op=f"{spec.name}.delete",
         data=data,
         client_id=client_id,
+        batch=batch,
     )
 
 
 def op_apply(
-    *, actor: AbstractBaseUser, stream_id: int, op: Any, data: Any, client_id: str = ""
+    *,
+    actor: AbstractBaseUser,
+    stream_id: int,
+    op: Any,
+    data: Any,
+    client_id: str = "",
+    batch: Batch | None = None,
 ) -> Op:
     """Applies a board op `"<kind>.<action>"` to stream `stream_id` through the services above.
 
     `data` is the object's fields; update, move and delete name the object with `data["id"]`,
-    which must be on `stream_id`.
+    which must be on `stream_id`. With `batch` (`ops_apply`), in the batch's transaction.
     """
     if not isinstance(op, str) or op.count(".") != 1:
         raise ValidationError({"op": ["Expected '<kind>.<action>'."]})
@@ -942,17 +1045,27 @@ def op_apply(
         raise ValidationError({"data": ["Expected an object."]})
     if handler is not None:
         return handler(
-            actor=actor, stream_id=stream_id, action=action, data=data, client_id=client_id
+            actor=actor,
+            stream_id=stream_id,
+            action=action,
+            data=data,
+            client_id=client_id,
+            batch=batch,
         )
     if action == "create":
         return board_create(
-            actor=actor, kind=kind, stream_id=stream_id, data=data, client_id=client_id
+            actor=actor, kind=kind, stream_id=stream_id, data=data, client_id=client_id, batch=batch
         )
     payload = dict(data)
     object_id = payload.pop("id", None)
     if action == "delete":
         return board_delete(
-            actor=actor, kind=kind, object_id=object_id, client_id=client_id, within=stream_id
+            actor=actor,
+            kind=kind,
+            object_id=object_id,
+            client_id=client_id,
+            within=stream_id,
+            batch=batch,
         )
     service = board_update if action == "update" else board_move
     return service(
@@ -962,6 +1075,7 @@ def op_apply(
         data=payload,
         client_id=client_id,
         within=stream_id,
+        batch=batch,
     )
 
 
@@ -1009,16 +1123,12 @@ def ops_apply(*, stream_id: int, requests: list[OpRequest]) -> list[Op | Excepti
 def _apply_together(stream_id: int, requests: list[OpRequest]) -> list[Op | Exception]:
     """The ops in one transaction (an op alone in its own); raises what the database does."""
     if len(requests) == 1:
-        return [_apply(stream_id, requests[0])]
+        return [_apply(stream_id, requests[0], batch=None)]
     with transaction.atomic():
-        batch = _Batch.start(stream_id, requests)
+        batch = Batch.start(stream_id, requests)
         if batch is None:
             return [Http404("No such value stream.") for _ in requests]
-        token = _batch.set(batch)
-        try:
-            results = [_apply(stream_id, request) for request in requests]
-        finally:
-            _batch.reset(token)
+        results = [_apply(stream_id, request, batch=batch) for request in requests]
         batch.finish()
         return results
 
@@ -1026,7 +1136,7 @@ def _apply_together(stream_id: int, requests: list[OpRequest]) -> list[Op | Exce
 def _apply_alone(stream_id: int, request: OpRequest) -> Op | Exception:
     """`_apply` in a transaction of its own; a failure is returned, for this op alone."""
     try:
-        return _apply(stream_id, request)
+        return _apply(stream_id, request, batch=None)
     except UNAVAILABLE:
         logger.warning("stream %s: the database failed under %s", stream_id, request.op)
         return DatabaseUnavailable()
@@ -1035,7 +1145,7 @@ def _apply_alone(stream_id: int, request: OpRequest) -> Op | Exception:
         return failure
 
 
-def _apply(stream_id: int, request: OpRequest) -> Op | Exception:
+def _apply(stream_id: int, request: OpRequest, *, batch: Batch | None) -> Op | Exception:
     try:
         return op_apply(
             actor=request.actor,
@@ -1043,9 +1153,9 @@ def _apply(stream_id: int, request: OpRequest) -> Op | Exception:
             op=request.op,
             data=request.data,
             client_id=request.client_id,
+            batch=batch,
         )
     except (*REJECTIONS, OpAlreadyApplied) as rejection:
-        batch = _batch.get()
         if batch is not None:
             batch.objects.clear()  # a rule may have failed after setting fields on one
         return rejection
