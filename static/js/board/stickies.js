@@ -76,6 +76,14 @@ export class Stickies extends EventTarget {
     if (changed) this.dispatchEvent(new Event('resized'));
   }
 
+  /** Measures every sticky the observer has not reported yet, all in one layout (a board
+   * drawn a moment ago: reading them one by one between writes would lay it out each time). */
+  #measureNew() {
+    for (const [key, element] of this.elements) {
+      if (!this.sizes.has(key)) this.sizes.set(key, { width: element.offsetWidth, height: element.offsetHeight });
+    }
+  }
+
   #forget(key, element) {
     this.observer?.unobserve(element);
     this.sizes.delete(key);
@@ -94,8 +102,10 @@ export class Stickies extends EventTarget {
     const size = SIZES[kind];
     let rendered = this.sizes.get(key);
     if (!rendered && element) {
-      rendered = { width: element.offsetWidth, height: element.offsetHeight };
-      if (rendered.width && this.observer) this.sizes.set(key, rendered);
+      if (this.observer) {
+        this.#measureNew();
+        rendered = this.sizes.get(key);
+      } else rendered = { width: element.offsetWidth, height: element.offsetHeight };
     }
     return {
       x: object?.x ?? 0,
