@@ -208,13 +208,25 @@ class BoardConsumer(AsyncWebsocketConsumer):
                 await self.channel_layer.group_discard(
                     person_group(self.user.pk), self.channel_name
                 )
-        if getattr(self, "joined", False):
-            self.joined = False
-            await self.hub.remove(self)
-            await person_limits().left(self.person, self.conn)
-            await self.hub.announce({"type": "presence.leave", "conn": self.conn, "user": self.me})
+        await self._leave_board()
         if hasattr(self, "outbox"):
             self.outbox.close()
+
+    async def _leave_board(self) -> None:
+        """Leaves the hub and the person's count and tells the board, once, whoever asks
+        first (the disconnect, or a socket that fell behind) and even if the asker is
+        cancelled meanwhile."""
+        if getattr(self, "joined", False):
+            self.joined = False
+            self.leaving = asyncio.ensure_future(self._leave())
+        leaving = getattr(self, "leaving", None)
+        if leaving is not None:
+            await asyncio.shield(leaving)
+
+    async def _leave(self) -> None:
+        await self.hub.remove(self)
+        await person_limits().left(self.person, self.conn)
+        await self.hub.announce({"type": "presence.leave", "conn": self.conn, "user": self.me})
 
     def evict(self) -> None:
         """The person opened a newer socket to the board beyond their limit: this one goes."""
@@ -584,7 +596,23 @@ class BoardConsumer(AsyncWebsocketConsumer):
 
     def _fell_behind(self) -> None:
         logger.warning("board %s: socket %s fell behind; closing it", self.stream_id, self.conn)
-        self._spawn(self.close(code=CLOSE_BEHIND))
+        self._spawn(self._let_go(CLOSE_BEHIND))
+
+    async def _let_go(self, code: int | None) -> None:
+        """Takes a socket whose client stopped reading off the board at once, then closes it
+        with `code` (None: the server closed it already). In that order: a close frame waits
+        for room in the transport like any frame, which a client that reads nothing never
+        makes, and the disconnect comes only when the connection ends, which a peer that keeps
+        acknowledging with a closed window can put off indefinitely; until then the socket
+        would stay in everyone's presence, in the hub and among its person's sockets, with its
+        heartbeats running."""
+        for task in list(self.tasks):
+            if task is not asyncio.current_task():
+                task.cancel()
+        await self._leave_board()
+        if code is not None:
+            with contextlib.suppress(Exception):  # the server may have closed it meanwhile
+                await self.close(code=code)
 
     def _reject(
         self,
@@ -622,3 +650,6 @@ class BoardConsumer(AsyncWebsocketConsumer):
             await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
         except (RuntimeError, OSError):
             self.gone = True
+            # Closed by the server (its keepalive gave up on the client, say): leave the board
+            # now, as the disconnect waits for the connection to end (see `_let_go`).
+            self._spawn(self._let_go(None))

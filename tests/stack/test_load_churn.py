@@ -5,7 +5,7 @@
   local run) while other people's sockets connect and disconnect in a loop, `CHURN_CYCLES`
   times (10,000; `VSM_CHURN_CYCLES`): the steady editors see every op once, in seq order, the
   cycles leave each server's memory where it was after a warm-up, and Redis' client count
-  holds still (its pools full). One run (the `churn_run` fixture) answers both tests.
+  within what its pools may keep. One run (the `churn_run` fixture) answers both tests.
 * A client that stops reading (its TCP window closed) is closed and let go by the server,
   while the others on its board go on as before.
 * A flooding client (one person sending frames as fast as the socket takes them) does not
@@ -63,12 +63,16 @@ ANSWER_SECONDS = 20  # an op's answer comes within this, or the test fails
 # hub entry or task left behind) would be 20 MiB over 10,000 cycles, while the steady state
 # moved by a MiB or two in the runs made while writing this test.
 MEMORY_GROWTH_MIB = 16
-# Redis clients: a connection pool keeps what its busiest moment opened, so the count grows
-# with the load's bursts until it holds still, which on this shared machine took from 1,250
-# to 4,000 cycles (the busier the machine, the later). From a fifth of the cycles on (2,000
-# after the warm-up) to the end, it must stay within this range: a connection leaked per
-# cycle would be thousands, one per thousand cycles still 8.
-REDIS_CLIENTS_SLACK = 4
+# Redis clients: a connection pool keeps what its busiest moment opened and never shrinks, so
+# the count follows the load's bursts, not the cycles: on this shared machine it went from 31
+# after the warm-up to 43 and to 46 in two 10-minute runs, in steps. After the cycles it may
+# exceed the count after the warm-up by this much (what the two processes' pools may keep for
+# the most commands their 8 sockets each have in flight at once); a connection leaked per
+# cycle would be 10,000.
+REDIS_CLIENTS_GROWTH = 24
+# How long a client that stopped reading may stay on the board: uvicorn's keepalive gives up on
+# it after 40 s or, should the kernel's buffers fill first, the outbox limit (10,000 frames).
+STALLED_SECONDS = 300
 # A flooding client may raise the others' p95 op latency to this many times the quiet run's,
 # or to the quiet run's plus FLOOD_FLOOR_SECONDS, whichever is larger (a quiet p95 of a few
 # milliseconds makes a ratio alone meaningless on a shared machine).
@@ -472,8 +476,7 @@ def test_connect_disconnect_cycles_leave_server_memory_and_redis_clients_where_t
     assert run.cycles >= CHURN_CYCLES
     for warm, end in zip(run.rss_warm, run.rss_end, strict=True):
         assert end - warm <= MEMORY_GROWTH_MIB, (run.rss_warm, run.rss_samples, run.rss_end)
-    settled = [*run.redis_samples[len(run.redis_samples) // 5 :], run.redis_end]
-    assert max(settled) - min(settled) <= REDIS_CLIENTS_SLACK, (
+    assert run.redis_end - run.redis_warm <= REDIS_CLIENTS_GROWTH, (
         run.redis_warm,
         run.redis_samples,
         run.redis_end,
@@ -565,17 +568,19 @@ async def presence_of(editor: Editor, user_id: int, action: str, timeout: float)
     raise AssertionError(f"no presence {action} of user {user_id} within {timeout}s")
 
 
+@pytest.mark.timeout(900)
 async def test_a_client_that_stops_reading_is_closed_and_the_others_are_unaffected(
     need_postgres, cast
 ):
     """A client stops reading (its receive window closes) on a busy board: one person's
     `editing` frames, as fast as the server takes them (their op budget raised so that it
-    does), reach every other socket. The server closes it: uvicorn's keepalive (a ping every
-    20 s, 20 s to answer) or the outbox limit (OUTBOX_LIMIT frames waiting, 1013), whichever
-    comes first, as the server runs in production. It leaves the board (the others see it
-    leave; its person's socket count drops), and reading again the client finds the close
-    after what was already on its way. Two editors on the same process see every op once, in
-    order, meanwhile."""
+    does), reach every other socket. The server lets it go: uvicorn's keepalive (a ping every
+    20 s, 20 s to answer) or the outbox limit (OUTBOX_LIMIT frames waiting), whichever comes
+    first, as the server runs in production. It leaves the board at once (the others see it
+    leave; its person's socket count drops), even though the close cannot reach a client
+    whose window stays closed (streams.consumers `_let_go`); reading again, the client finds
+    the close (1011 or 1013) after what was already on its way. Two editors on the same
+    process see every op once, in order, meanwhile."""
     with private_redis_started() as redis:
         env = {**redis_env(redis), "VSM_WS_OP_RATE": "100000", "VSM_WS_OP_BURST": "100000"}
         with started(1, env) as (server,):
@@ -613,7 +618,7 @@ async def test_a_client_that_stops_reading_is_closed_and_the_others_are_unaffect
             driving = asyncio.create_task(drive())
 
             try:
-                left = await presence_of(observers[0], stalled_user, "leave", 120)
+                left = await presence_of(observers[0], stalled_user, "leave", STALLED_SECONDS)
                 left_after = asyncio.get_running_loop().time() - stalled_at
             finally:
                 stop.set()
