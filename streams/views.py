@@ -8,11 +8,10 @@ per-field messages on failure."""
 from typing import Any
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -23,7 +22,7 @@ from streams.services import stream_clone, stream_create
 from streams.services.starters import starter_get, stream_start_from
 from streams.starters import DEFAULT_STARTER, STARTERS
 from vsm_site.authenticated import AuthenticatedHttpRequest
-from vsm_site.validation import FIELD_LABELS, message_in_words
+from vsm_site.validation import FIELD_LABELS, refusal_report
 from workshops.models import FIVE_RS, PHASE_PROMPTS, Phase
 from workshops.services import workshop_create
 
@@ -154,14 +153,6 @@ def _back(pk: int) -> HttpResponse:
     return redirect(reverse("workshop-detail", args=[pk]))
 
 
-def _report(request: HttpRequest, error: ValidationError) -> None:
-    """Each message of the service's refusal as a sentence in words ("Name must not be
-    blank."), never a raw field name."""
-    for field, texts in error.message_dict.items():
-        for text in texts:
-            messages.error(request, message_in_words(field, text))
-
-
 @login_required
 @require_POST
 def stream_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
@@ -170,7 +161,7 @@ def stream_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             actor=request.user, data={"workshop": pk, "name": request.POST.get("name", "")}
         )
     except ValidationError as error:
-        _report(request, error)
+        refusal_report(request, error)
         return _back(pk)
     return redirect(reverse("stream-board", args=[stream.pk]))
 
@@ -183,6 +174,6 @@ def stream_repeat(request: AuthenticatedHttpRequest, pk: int, stream_id: int) ->
     try:
         clone = stream_clone(actor=request.user, stream_id=stream_id, data=data)
     except ValidationError as error:
-        _report(request, error)
+        refusal_report(request, error)
         return _back(pk)
     return redirect(reverse("stream-board", args=[clone.pk]))

@@ -13,7 +13,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 
 from vsm_site.ids import row_id
 
@@ -287,6 +289,14 @@ def message_in_words(name: str, message: str) -> str:
     if message.startswith("Must "):
         return f"{label} m{message[1:]}"
     return message
+
+
+def refusal_report(request: HttpRequest, error: ValidationError) -> None:
+    """Each message of a service's refusal as a page message, a sentence in words ("Name
+    must not be blank."), never a raw field name (the server-rendered pages' forms)."""
+    for name, texts in error.message_dict.items():
+        for text in texts:
+            messages.error(request, message_in_words(name, text))
 
 
 def errors_in_words(errors: Mapping[str, Iterable[str]]) -> str:

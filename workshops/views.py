@@ -20,7 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from vsm_site.authenticated import AuthenticatedHttpRequest
-from vsm_site.validation import message_in_words
+from vsm_site.validation import refusal_report
 from workshops import selectors, services
 from workshops.models import FIVE_RS, Phase, Role
 
@@ -83,14 +83,6 @@ def _back(pk: int) -> HttpResponse:
     return redirect(reverse("workshop-detail", args=[pk]))
 
 
-def _report(request: HttpRequest, error: ValidationError) -> None:
-    """Each message of the service's refusal as a sentence in words ("Name must not be
-    blank."), never a raw field name."""
-    for field, texts in error.message_dict.items():
-        for text in texts:
-            messages.error(request, message_in_words(field, text))
-
-
 @login_required
 @require_POST
 def invitation_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
@@ -99,7 +91,7 @@ def invitation_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             actor=request.user, workshop_id=pk, data={"role": request.POST.get("role", "")}
         )
     except ValidationError as error:
-        _report(request, error)
+        refusal_report(request, error)
     else:
         messages.success(
             request, f"New {invitation.get_role_display().lower()} link ready to share."
@@ -126,5 +118,5 @@ def member_update(request: AuthenticatedHttpRequest, pk: int, member_id: int) ->
             actor=request.user, workshop_id=pk, membership_id=member_id, data=data
         )
     except ValidationError as error:
-        _report(request, error)
+        refusal_report(request, error)
     return _back(pk)

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection
 from playwright.sync_api import expect
 
 from streams.models import Activity
+from tests.conftest import need
+from tests.e2e.boards import off_the_loop
 from tests.factories import PASSWORD, ActivityFactory
 from tests.stack import servers
 from workshops.services import workshop_timer
@@ -43,20 +43,6 @@ WOULD_ASK = """() => {
   window.dispatchEvent(event);
   return event.defaultPrevented;
 }"""
-
-
-def off_the_loop(write: Callable[..., Any], **kwargs: Any) -> Any:
-    """Runs a service in a thread of its own: this one holds Playwright's event loop, where
-    the broadcast's async_to_sync may not run."""
-
-    def run() -> Any:
-        try:
-            return write(**kwargs)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(run).result()
 
 
 def eventually(check: Callable[[], Any], timeout: float = 8.0) -> Any:
@@ -92,19 +78,24 @@ def open_board(
     return open_page
 
 
-@pytest.fixture(scope="module")
-def quick_heartbeat_server(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Any]:
-    """A server whose board sockets send a heartbeat every second (VSM_WS_HEARTBEAT_SECONDS)."""
+def _server(django_db_blocker: Any, env: dict[str, str]) -> Iterator[Any]:
+    """A uvicorn process of its own, with `env` (real servers need PostgreSQL: missing, the
+    test fails under CI and is skipped elsewhere)."""
     from django.conf import settings
 
-    if not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
-        pytest.skip("real servers need PostgreSQL")
+    need(settings.DATABASES["default"]["ENGINE"].endswith("postgresql"), "PostgreSQL")
     with django_db_blocker.unblock():
         url = servers.database_url_for_tests()
-    server = servers.start_asgi_server(database_url=url, env={"VSM_WS_HEARTBEAT_SECONDS": "1"})
+    server = servers.start_asgi_server(database_url=url, env=env)
     yield server
     server.stop()
     server.log.unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="module")
+def quick_heartbeat_server(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Any]:
+    """A server whose board sockets send a heartbeat every second (VSM_WS_HEARTBEAT_SECONDS)."""
+    yield from _server(django_db_blocker, {"VSM_WS_HEARTBEAT_SECONDS": "1"})
 
 
 def card(page: Any, activity: Any) -> Any:
@@ -393,16 +384,7 @@ def test_a_dragged_activity_lands_on_its_lanes_row_and_clear_of_the_lanes_others
 @pytest.fixture(scope="module")
 def two_tabs_server(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Any]:
     """A server that lets one person have two sockets on a board (VSM_WS_SOCKETS_PER_PERSON)."""
-    from django.conf import settings
-
-    if not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
-        pytest.skip("real servers need PostgreSQL")
-    with django_db_blocker.unblock():
-        url = servers.database_url_for_tests()
-    server = servers.start_asgi_server(database_url=url, env={"VSM_WS_SOCKETS_PER_PERSON": "2"})
-    yield server
-    server.stop()
-    server.log.unlink(missing_ok=True)
+    yield from _server(django_db_blocker, {"VSM_WS_SOCKETS_PER_PERSON": "2"})
 
 
 def test_a_tab_closed_for_too_many_tabs_says_so_and_does_not_reconnect(
