@@ -142,6 +142,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
         self.conn = secrets.token_hex(6)
         self.editing: dict[str, Any] | None = None
         self.limits = Limits.from_settings()  # per person per board (streams.ratelimit)
+        self.pace = self.limits.frame_pace()  # this socket's reading pace
         self.tasks: set[asyncio.Task[Any]] = set()
         self.gap_task: asyncio.Task[None] | None = None
         self.held: dict[int, dict[str, Any]] = {}  # early op frames by seq
@@ -188,6 +189,8 @@ class BoardConsumer(AsyncWebsocketConsumer):
                     "ops_per_second": self.limits.rate,
                     "op_burst": self.limits.burst,
                     "sockets": self.limits.sockets,
+                    "frames_per_second": self.limits.frame_rate,
+                    "frame_burst": self.limits.frame_burst,
                     "cursors_per_second": round(1 / CURSOR_TICK),
                     "max_length": text_max_lengths(),
                 },
@@ -261,6 +264,11 @@ class BoardConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if not self.joined:
             return
+        behind = self.pace.owe()
+        if behind:
+            # Until this wait ends the server reads nothing more from this socket (uvicorn
+            # pauses the transport while a frame waits for us), so TCP slows the sender.
+            await asyncio.sleep(behind)
         if text_data is None:
             if bytes_data is not None and len(bytes_data) > CLOSE_FRAME_BYTES:
                 await self.close(code=CLOSE_TOO_BIG)

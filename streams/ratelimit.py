@@ -11,6 +11,10 @@ Both hold across every socket of the person on the board:
 * Without Redis (the embedded default, one process), in this process.
 
 Should Redis fail, the process counts on its own (and logs it) rather than refuse anyone.
+
+Apart from the budget, each socket is read at a pace (`Limits.frame_pace`, in this process): a
+client that sends frames of any kind (cursors, pings, refused ops) faster than a person could
+is read more slowly, so one socket cannot take the server's loop from everyone else's.
 """
 
 from __future__ import annotations
@@ -51,12 +55,23 @@ class TokenBucket:
         self._tokens -= cost
         return True
 
+    def owe(self, cost: float = 1.0) -> float:
+        """Spends `cost` tokens even if there are not enough, and returns the seconds until
+        the bucket is out of debt (0.0 when it had them). A caller that waits that long before
+        its next `owe()` is held to `rate` once its burst is spent, and never refused."""
+        now = self._clock()
+        self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate) - cost
+        self._stamp = now
+        return max(0.0, -self._tokens / self.rate)
+
 
 @dataclass(frozen=True)
 class Limits:
     rate: float  # ops a second, sustained
     burst: float  # ops at once
     sockets: int  # connections at once
+    frame_rate: float = 100.0  # frames of any kind read from one socket a second, sustained
+    frame_burst: float = 200.0  # frames of any kind read at once
 
     @classmethod
     def from_settings(cls) -> Limits:
@@ -64,7 +79,15 @@ class Limits:
             rate=float(getattr(settings, "VSM_WS_OP_RATE", 30)),
             burst=float(getattr(settings, "VSM_WS_OP_BURST", 60)),
             sockets=int(getattr(settings, "VSM_WS_SOCKETS_PER_PERSON", 5)),
+            frame_rate=float(getattr(settings, "VSM_WS_FRAME_RATE", 100)),
+            frame_burst=float(getattr(settings, "VSM_WS_FRAME_BURST", 200)),
         )
+
+    def frame_pace(self) -> TokenBucket:
+        """One socket's reading pace: past `frame_burst`, its frames are read at most
+        `frame_rate` a second. The socket waits (`TokenBucket.owe`) rather than refusing, so
+        the sender is slowed by TCP, not answered, and no frame is lost."""
+        return TokenBucket(rate=self.frame_rate, burst=self.frame_burst)
 
 
 Person = tuple[int, int]  # (stream id, user id)

@@ -10,8 +10,9 @@
   while the others on its board go on as before.
 * A flooding client (one person sending frames as fast as the socket takes them) does not
   raise the others' op latency beyond a bound measured beside a quiet run. The flooder runs
-  into the per-person op budget (`VSM_WS_OP_RATE`, `VSM_WS_OP_BURST`): that is the product
-  working, and part of what keeps the others' latency down.
+  into its socket's reading pace (`VSM_WS_FRAME_RATE`, `VSM_WS_FRAME_BURST`: the server reads
+  it more slowly and TCP slows the sender) and the per-person op budget (`VSM_WS_OP_RATE`,
+  `VSM_WS_OP_BURST`): that is the product working, and what keeps the others' latency down.
 
 The only timed assertion is the last one, and it is relative to the quiet run measured in the
 same test, with a generous bound. docs/security.md, "Load and churn", says what each proves.
@@ -572,17 +573,21 @@ async def presence_of(editor: Editor, user_id: int, action: str, timeout: float)
 async def test_a_client_that_stops_reading_is_closed_and_the_others_are_unaffected(
     need_postgres, cast
 ):
-    """A client stops reading (its receive window closes) on a busy board: one person's
-    `editing` frames, as fast as the server takes them (their op budget raised so that it
-    does), reach every other socket. The server lets it go: uvicorn's keepalive (a ping every
-    20 s, 20 s to answer) or the outbox limit (OUTBOX_LIMIT frames waiting), whichever comes
-    first, as the server runs in production. It leaves the board at once (the others see it
-    leave; its person's socket count drops), even though the close cannot reach a client
-    whose window stays closed (streams.consumers `_let_go`); reading again, the client finds
-    the close (1011 or 1013) after what was already on its way. Two editors on the same
-    process see every op once, in order, meanwhile."""
+    """A client stops reading (its receive window closes) on a busy board: one person's `editing`
+    frames, as fast as the server takes them (their op budget and reading pace raised so that it
+    does), reach every other socket. The server lets it go: uvicorn's keepalive (a ping every 20
+    s, 20 s to answer) or the outbox limit (OUTBOX_LIMIT frames waiting), whichever comes first,
+    as the server runs in production. It leaves the board at once (the others see it leave; its
+    person's socket count drops), even though the close cannot reach a client whose window stays
+    closed (streams.consumers `_let_go`); reading again, the client finds the close (1011 or
+    1013) after what was already on its way. Two editors on the same process see every op once,
+    in order, meanwhile."""
     with private_redis_started() as redis:
-        env = {**redis_env(redis), "VSM_WS_OP_RATE": "100000", "VSM_WS_OP_BURST": "100000"}
+        env = {
+            **redis_env(redis),
+            **{key: "100000" for key in ("VSM_WS_OP_RATE", "VSM_WS_OP_BURST")},
+            **{key: "100000" for key in ("VSM_WS_FRAME_RATE", "VSM_WS_FRAME_BURST")},
+        }
         with started(1, env) as (server,):
             stream = cast.stream.pk
             keys = await database_sync_to_async(member_tokens)(cast.workshop, 4)
@@ -679,8 +684,9 @@ async def test_a_flooding_client_raises_the_others_latency_within_a_bound_of_a_q
 ):
     """Four editors time their ops on a quiet board, then again while one person floods the
     same server process from one socket: ops, cursors and pings as fast as the socket takes
-    them, never waiting for an answer. The flooder runs into their op budget (30 a second,
-    bursts of 60: `rate_limited`, the product working), and the others' p95 latency stays
+    them, never waiting for an answer. The server reads that socket at its pace (100 frames a
+    second past a burst of 200; TCP holds the sender back), the flooder's ops run into their
+    op budget (30 a second, bursts of 60: `rate_limited`), and the others' p95 latency stays
     within FLOOD_RATIO times the quiet run's (or FLOOD_FLOOR_SECONDS above it). The editors
     see every op once, in order."""
     import websockets
@@ -697,13 +703,14 @@ async def test_a_flooding_client_raises_the_others_latency_within_a_bound_of_a_q
         flooder = await websockets.connect(
             board_url(server, stream), additional_headers=socket_headers(server.origin, keys[4])
         )
-        answers: Counter[str] = Counter()
+        answers: Counter[str] = Counter()  # of the flooder's own frames
         sent = 0
+        ids: set[str] = set()
 
         async def read() -> None:
             async for text in flooder:
                 for frame in frames_of(text):
-                    if frame["type"] in ("applied", "rejected", "pong"):
+                    if frame["type"] in ("applied", "rejected", "pong") and frame.get("id") in ids:
                         answers[frame.get("reason", frame["type"])] += 1
 
         async def flood() -> None:
@@ -722,6 +729,8 @@ async def test_a_flooding_client_raises_the_others_latency_within_a_bound_of_a_q
                         "op": "note.update",
                         "data": {"id": note, "text": f"flood {sent}"},
                     }
+                if "id" in frame:
+                    ids.add(frame["id"])
                 await flooder.send(json.dumps(frame))
 
         reading, flooding = asyncio.create_task(read()), asyncio.create_task(flood())
@@ -731,9 +740,9 @@ async def test_a_flooding_client_raises_the_others_latency_within_a_bound_of_a_q
             loud = await latencies_of(observers, made, 40)
         finally:
             flooding.cancel()
-            flooded_for = asyncio.get_running_loop().time() - began
-            await flooder.close()
+            await flooder.close()  # what is still on its way is read at the pace, or cut
             await asyncio.gather(reading, flooding, return_exceptions=True)
+            flooded_for = asyncio.get_running_loop().time() - began
         print(
             f"\nflood: quiet p95 {quiet * 1000:.1f} ms, flooded p95 {loud * 1000:.1f} ms; the "
             f"flooder sent {sent} frames in {flooded_for:.1f} s, answered {dict(answers)}"
@@ -741,6 +750,8 @@ async def test_a_flooding_client_raises_the_others_latency_within_a_bound_of_a_q
 
         assert answers["rate_limited"] > 0
         assert answers["applied"] <= 60 + 30 * flooded_for + 30  # the budget held it
+        read = sum(answers.values()) * 3 / 2  # a third of the frames were cursors
+        assert read <= 200 + 100 * flooded_for + 100  # and the reading pace
         assert loud <= max(FLOOD_RATIO * quiet, quiet + FLOOD_FLOOR_SECONDS)
 
         head = await database_sync_to_async(head_of)(stream)

@@ -132,9 +132,11 @@ def frames(ids: list[int]) -> st.SearchStrategy[Any]:
 
 @pytest.fixture
 def board(cast: Any, settings: Any) -> SimpleNamespace:
-    """One object of every kind, and a budget no fuzz run uses up."""
+    """One object of every kind, and a budget and a reading pace no fuzz run uses up."""
     settings.VSM_WS_OP_RATE = 1_000_000
     settings.VSM_WS_OP_BURST = 1_000_000
+    settings.VSM_WS_FRAME_RATE = 1_000_000
+    settings.VSM_WS_FRAME_BURST = 1_000_000
     stream = cast.stream
     first, second = ActivityFactory(stream=stream), ActivityFactory(stream=stream)
     waste = WasteFactory(stream=stream, activity=first)

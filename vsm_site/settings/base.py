@@ -283,6 +283,10 @@ CONTENT_SECURITY_POLICY = {
 VSM_WS_OP_RATE = env.float("VSM_WS_OP_RATE", default=30)
 VSM_WS_OP_BURST = env.float("VSM_WS_OP_BURST", default=60)
 VSM_WS_SOCKETS_PER_PERSON = env.int("VSM_WS_SOCKETS_PER_PERSON", default=5)
+# The pace one socket is read at, in frames of any kind a second and at once: a sender faster
+# than that waits (TCP pushes back) instead of taking the server's loop from everyone else.
+VSM_WS_FRAME_RATE = env.float("VSM_WS_FRAME_RATE", default=100)
+VSM_WS_FRAME_BURST = env.float("VSM_WS_FRAME_BURST", default=200)
 # Where they are counted for every server process at once; none: each process on its own.
 VSM_WS_LIMITS_REDIS_URL = CACHES["default"]["LOCATION"] if REDIS_URL else ""
 VSM_DOT_BUDGET = env.int("VSM_DOT_BUDGET", default=5)
