@@ -20,6 +20,11 @@ every board service takes it (the lock, the seqs, the objects read and the op-lo
 the batch), and without it runs alone, in a transaction of its own. A batch the database
 fails under (restarting, a broken connection) is all or nothing: tried once more on a new
 connection, then every op of it is refused as `DatabaseUnavailable`, never half applied.
+
+A batch costs one round trip per kind of statement, not per op: the objects it names are read
+in one query per kind, its op-log rows written in one INSERT, and under PostgreSQL the updates
+and moves of its objects are held back and written together (`Batch.update_later`), one
+`executemany` per table and set of columns (psycopg sends those in one pipeline).
 """
 
 from __future__ import annotations
@@ -186,6 +191,12 @@ class Batch:
     #: The objects the ops name, by (kind, id), read in one query per kind; None: not on the
     #: stream. The ops of the batch change these very instances.
     objects: dict[tuple[str, int], Any] = field(default_factory=dict)
+    #: Whether updates are held back to be written together (PostgreSQL, where each statement
+    #: is a round trip); elsewhere (SQLite, in process) each is saved at once.
+    holds_updates: bool = field(default_factory=lambda: connection.vendor == "postgresql")
+    #: The updates held back, by (model, id): each object's columns and their database values
+    #: as of its last update in the batch (`update_later`).
+    held: dict[tuple[type[models.Model], Any], dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def start(cls, stream_id: int, requests: list[OpRequest]) -> Batch | None:
@@ -249,7 +260,61 @@ class Batch:
         if op.client_id:
             self.applied[(op.actor_id, op.client_id)] = op.seq
 
+    def update_later(self, obj: models.Model, update_fields: list[str]) -> None:
+        """`obj.save(update_fields=...)`, written with the batch's other updates by
+        `write_held` (at once where the batch holds none back). Values are taken now (an
+        `auto_now` field is set now, as `save` would), so a rule that fails later, after
+        setting fields on the same instance, changes nothing that is written."""
+        if not self.holds_updates:
+            obj.save(update_fields=update_fields)
+            return
+        fields = {model_field.attname: model_field for model_field in obj._meta.concrete_fields}
+        row = self.held.setdefault((type(obj), obj.pk), {})
+        for name in update_fields:
+            model_field = fields[name]
+            value = model_field.pre_save(obj, add=False)
+            row[model_field.column] = model_field.get_db_prep_save(value, connection)
+
+    def write_held(self) -> None:
+        """Writes the held updates: one UPDATE per table and set of columns, its rows sent
+        by one `executemany` (one round trip: psycopg pipelines it). Raises DatabaseError when
+        a row is gone, as `save(update_fields=...)` does, so the batch falls back to one op at
+        a time (`ops_apply`)."""
+        held, self.held = self.held, {}
+        statements: dict[tuple[type[models.Model], tuple[str, ...]], list[list[Any]]] = {}
+        for (model, pk), row in held.items():
+            columns = tuple(sorted(row))
+            statements.setdefault((model, columns), []).append([row[c] for c in columns] + [pk])
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            for (model, columns), rows in statements.items():
+                sets = ", ".join(f"{quote(column)} = %s" for column in columns)
+                table, key = quote(model._meta.db_table), quote(model._meta.pk.column)
+                cursor.executemany(f"UPDATE {table} SET {sets} WHERE {key} = %s", rows)  # noqa: S608
+                if cursor.rowcount != len(rows):
+                    raise DatabaseError(f"{model.__name__}: a held update matched no row.")
+
+    def before(self, request: OpRequest) -> None:
+        """Writes the held updates before an op that may read what they changed. Only an
+        update or move of the kinds table goes on with them unwritten: it reads the batch's
+        objects, and otherwise only what no update changes (whether a referenced object is
+        on the stream, the users)."""
+        if not self.held:
+            return
+        kind, _, action = str(request.op).partition(".")
+        plain = kind in KINDS and kind not in extensions.board_op_kinds
+        if not (plain and action in ("update", "move")):
+            self.write_held()
+
+    def objects_forget(self) -> None:
+        """Forgets the objects read (they are read again, with the held updates written first):
+        after a delete (what it cascaded to) or a rejected op (a rule may have failed after
+        setting fields on one)."""
+        self.write_held()
+        self.objects.clear()
+
     def finish(self) -> None:
+        self.write_held()
         if self.records:
             Op.objects.bulk_create(self.records)
             with connection.cursor() as cursor:
@@ -803,7 +868,11 @@ def _change(
             **(obj.field_versions or {}),
             **{name: [obj.version, actor_id] for name in differs},
         }
-    obj.save(update_fields=[*changed, *_ALWAYS_SAVED[spec.name]])
+    saved = [*changed, *_ALWAYS_SAVED[spec.name]]
+    if batch is None:
+        obj.save(update_fields=saved)
+    else:
+        batch.update_later(obj, saved)
     return op_record(
         stream_id=stream_id,
         seq=seq,
@@ -1007,7 +1076,7 @@ def _remove(
     stream_id, data = obj.stream_id, {"id": obj.pk}  # type: ignore[attr-defined]
     obj.delete()
     if batch is not None:
-        batch.objects.clear()  # what the delete cascaded to must be read again
+        batch.objects_forget()  # what the delete cascaded to must be read again
     return op_record(
         stream_id=stream_id,
         seq=seq,
@@ -1146,6 +1215,8 @@ def _apply_alone(stream_id: int, request: OpRequest) -> Op | Exception:
 
 
 def _apply(stream_id: int, request: OpRequest, *, batch: Batch | None) -> Op | Exception:
+    if batch is not None:
+        batch.before(request)
     try:
         return op_apply(
             actor=request.actor,
@@ -1157,5 +1228,5 @@ def _apply(stream_id: int, request: OpRequest, *, batch: Batch | None) -> Op | E
         )
     except (*REJECTIONS, OpAlreadyApplied) as rejection:
         if batch is not None:
-            batch.objects.clear()  # a rule may have failed after setting fields on one
+            batch.objects_forget()  # a rule may have failed after setting fields on one
         return rejection
