@@ -145,24 +145,25 @@ function stickyCount(n) {
 }
 
 export class Clipboard {
-  constructor(ctx) {
-    this.ctx = ctx;
+  /** Copies and pastes `store`'s selected stickies (`selection`) through `perform`. */
+  constructor({ store, selection, session, canvas, stickies, perform, notify }) {
+    Object.assign(this, { store, selection, session, canvas, stickies, perform, notify });
     this.lastClip = null; // id of the clip last pasted here, and how often
     this.pastes = 0;
   }
 
   get #storageKey() {
-    return `${STORAGE_PREFIX}${this.ctx.store.stream?.workshop}`;
+    return `${STORAGE_PREFIX}${this.store.stream?.workshop}`;
   }
 
   /** The selected stickies as a clip (null when none of them can be copied). */
   #clipOfSelection() {
-    const { store, selection } = this.ctx;
+    const { store, selection } = this;
     const keys = new Set(selection.items().map((item) => item.key));
     const chosen = selection.items()
       .filter((item) => COPIED_FIELDS[item.kind] && store.get(item.kind, item.id))
       .map(({ kind, id }) => {
-        const box = this.ctx.stickies.box(kind, id);
+        const box = this.stickies.box(kind, id);
         return { kind, object: store.get(kind, id), width: box.width, height: box.height };
       });
     const links = store.list('link').filter((link) => keys.has(`activity:${link.source}`) && keys.has(`activity:${link.target}`));
@@ -190,14 +191,14 @@ export class Clipboard {
   async paste() {
     if (this.#refused('paste')) return;
     let clip = null;
-    try { clip = readClip(window.localStorage.getItem(this.#storageKey), this.ctx.store.stream?.workshop); } catch { clip = null; }
+    try { clip = readClip(window.localStorage.getItem(this.#storageKey), this.store.stream?.workshop); } catch { clip = null; }
     if (!clip) {
       this.#say('Nothing to paste: select stickies and press Ctrl+C first.');
       return;
     }
     this.pastes = this.lastClip === clip.id ? this.pastes + 1 : 1;
     this.lastClip = clip.id;
-    const at = pastePlace(clip, { stream: this.ctx.store.stream?.id, view: this.#visibleWorld(), count: this.pastes });
+    const at = pastePlace(clip, { stream: this.store.stream?.id, view: this.#visibleWorld(), count: this.pastes });
     await this.#create(clip, at, 'Pasted', 'paste');
   }
 
@@ -213,18 +214,18 @@ export class Clipboard {
   }
 
   async #create(clip, at, verb, noun) {
-    const { store, selection, canvas } = this.ctx;
+    const { store, selection, canvas } = this;
     // Activities land on their lanes' rows, clear of the lane's others (the clip as one group).
     const ops = pastedOnLanes(pasteOps(clip, { stream: store.stream?.id, at, activityExists: (id) => Boolean(store.get('activity', id)) }), store.list('activity'));
     const stickyOps = ops.filter((op) => op.ref !== undefined);
-    const frames = await this.ctx.perform(`${noun} of ${stickyCount(stickyOps.length)}`, ops);
+    const frames = await this.perform(`${noun} of ${stickyCount(stickyOps.length)}`, ops);
     if (!frames) return;
     const keys = frames.filter((frame) => frame?.data?.id !== undefined && !String(frame.op).startsWith('link.'))
       .map((frame) => `${String(frame.op).split('.')[0]}:${frame.data.id}`);
     selection.set(keys);
     const first = keys[0]?.split(':');
     if (first) {
-      const box = this.ctx.stickies.box(first[0], Number(first[1]));
+      const box = this.stickies.box(first[0], Number(first[1]));
       canvas.reveal(box.x, box.y, box.width, box.height);
     }
     this.#say(`${verb} ${stickyCount(keys.length)}.`);
@@ -233,11 +234,11 @@ export class Clipboard {
   /** Pasting changes the board: a viewer, or anyone but the facilitator on a locked board,
    * is told why not, and nothing is sent. */
   #refused(action) {
-    if (!this.ctx.serverCanEdit) {
+    if (!this.session.serverCanEdit) {
       this.#say(`You are a viewer on this board: you can copy from it, but not ${action} onto it. Ask the facilitator to make you a participant.`, 'error');
       return true;
     }
-    if (!this.ctx.canEdit()) {
+    if (!this.session.canEdit()) {
       this.#say(`The facilitator has locked the board: you can ${action} again once it is unlocked.`, 'error');
       return true;
     }
@@ -245,7 +246,7 @@ export class Clipboard {
   }
 
   #visibleWorld() {
-    const { canvas } = this.ctx;
+    const { canvas } = this;
     const box = canvas.viewport.getBoundingClientRect();
     if (!box.width || !box.height) return null;
     const topLeft = canvas.toWorld(box.left, box.top);
@@ -254,7 +255,7 @@ export class Clipboard {
   }
 
   #say(message, kind) {
-    this.ctx.notify(message, kind);
+    this.notify(message, kind);
     announce(message);
   }
 }

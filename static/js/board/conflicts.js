@@ -42,8 +42,10 @@ export function resolution(choice, { kind, id, mine, fields, latest }) {
 }
 
 export class Conflicts {
-  constructor(ctx) {
-    this.ctx = ctx;
+  /** Keeps the person's refused edits of `store`'s objects; shows them through
+   * `renderSticky(kind, id)` and `focusSticky(kind, id)`, sends the kept one through `history`. */
+  constructor({ store, history, renderSticky, focusSticky, notify }) {
+    Object.assign(this, { store, history, renderSticky, focusSticky, notify });
     this.conflicts = new Map(); // sticky key -> {kind, id, mine, fields, by, detail}
     this.focused = null; // the conflict button that had the focus, to keep it on a re-render
   }
@@ -54,8 +56,8 @@ export class Conflicts {
     const fields = Array.isArray(frame.fields) && frame.fields.length ? frame.fields : Object.keys(mine);
     const conflict = { kind, id, mine, fields, by: frame.by || null, detail: frame.detail || 'Someone else changed this meanwhile.' };
     this.conflicts.set(keyOf(kind, id), conflict);
-    this.ctx.stickies.render(kind, id);
-    this.ctx.notify(`Not saved: ${conflict.detail}`, 'error');
+    this.renderSticky(kind, id);
+    this.notify(`Not saved: ${conflict.detail}`, 'error');
     announce(`Your edit of a ${KIND_NAMES[kind].toLowerCase()} was not saved: ${conflict.detail}`);
   }
 
@@ -69,7 +71,7 @@ export class Conflicts {
     const conflict = this.conflicts.get(key);
     element.classList.toggle('has-conflict', Boolean(conflict));
     if (!conflict) return;
-    const latest = this.ctx.store.get(kind, id);
+    const latest = this.store.get(kind, id);
     const who = conflict.by?.name || 'someone else';
     const rows = conflict.fields.map((field) => h('div', { class: 'conflict-field' },
       h('dt', {}, fieldLabel(field)),
@@ -105,22 +107,22 @@ export class Conflicts {
     if (!conflict) return;
     this.conflicts.delete(key);
     this.focused = null;
-    const latest = this.ctx.store.get(kind, id);
+    const latest = this.store.get(kind, id);
     const op = latest ? resolution(choice, { kind, id, mine: conflict.mine, fields: conflict.fields, latest }) : null;
-    this.ctx.stickies.render(kind, id);
-    this.ctx.stickies.focus(kind, id);
+    this.renderSticky(kind, id);
+    this.focusSticky(kind, id);
     const said = choice === 'keep' ? 'Kept your edit.' : `Took ${conflict.by?.name ? `${conflict.by.name}’s` : 'the newer'} change.`;
     if (!op) {
       announce(said);
       return;
     }
     try {
-      await this.ctx.history.change(`edit of ${KIND_NAMES[kind].toLowerCase()}`, [op]);
+      await this.history.change(`edit of ${KIND_NAMES[kind].toLowerCase()}`, [op]);
       announce(said);
     } catch (rejection) {
       const frame = rejection?.frame || rejection || {};
       if (frame.reason === 'conflict') this.show(kind, id, conflict.mine, rejection);
-      else this.ctx.notify(`Not saved: ${frame.detail || rejection?.message || 'the server refused it.'}`, 'error');
+      else this.notify(`Not saved: ${frame.detail || rejection?.message || 'the server refused it.'}`, 'error');
     }
   }
 }

@@ -8,8 +8,9 @@ import { spotBelow } from './layout.js';
 import { keyOf } from './stickies.js';
 
 export class Countermeasures {
-  constructor(ctx, panel) {
-    this.ctx = ctx;
+  /** The countermeasures panel in `panel`; adds and sizes through `perform`. */
+  constructor(panel, { store, selection, session, stickies, perform }) {
+    Object.assign(this, { store, selection, session, stickies, perform });
     this.panel = panel;
     this.grid = panel.querySelector('.size-grid');
     this.detail = panel.querySelector('.size-detail');
@@ -21,34 +22,34 @@ export class Countermeasures {
    * waste's rendered box (however tall its text made it) and below what it would cover, so it
    * never hides the waste's buttons, nor another sticky. */
   async addFor(wasteId) {
-    const waste = this.ctx.store.get('waste', wasteId);
-    if (!waste || !this.ctx.canEdit()) return;
-    const stickies = this.ctx.stickies;
+    const waste = this.store.get('waste', wasteId);
+    if (!waste || !this.session.canEdit()) return;
+    const stickies = this.stickies;
     const obstacles = [...stickies.elements.keys()].filter((key) => key !== keyOf('waste', wasteId)).map((key) => {
       const [kind, id] = key.split(':');
       return stickies.box(kind, Number(id));
     });
     const spot = spotBelow(stickies.box('waste', wasteId), SIZES.countermeasure, obstacles);
-    const frames = await this.ctx.perform('new countermeasure', [{
+    const frames = await this.perform('new countermeasure', [{
       op: 'countermeasure.create',
       data: { waste: wasteId, title: '', x: spot.x, y: spot.y },
     }]);
     const created = frames?.[0]?.data;
     if (created) {
-      this.ctx.selection.set([keyOf('countermeasure', created.id)]);
-      this.ctx.stickies.startEdit('countermeasure', created.id, 'title');
+      this.selection.set([keyOf('countermeasure', created.id)]);
+      this.stickies.startEdit('countermeasure', created.id, 'title');
     }
   }
 
   selected() {
-    const item = this.ctx.selection.items().find((entry) => entry.kind === 'countermeasure');
-    return item ? this.ctx.store.get('countermeasure', item.id) : null;
+    const item = this.selection.items().find((entry) => entry.kind === 'countermeasure');
+    return item ? this.store.get('countermeasure', item.id) : null;
   }
 
   render() {
-    const countermeasures = this.ctx.store.list('countermeasure');
+    const countermeasures = this.store.list('countermeasure');
     const chosen = this.selected();
-    const editable = this.ctx.canEdit();
+    const editable = this.session.canEdit();
     const cells = [];
     cells.push(h('span', { class: 'axis-corner', 'aria-hidden': 'true' }, 'D \\ E'));
     for (let effort = 1; effort <= 5; effort += 1) cells.push(h('span', { class: 'axis', 'aria-hidden': 'true' }, String(effort)));
@@ -75,8 +76,8 @@ export class Countermeasures {
             title: `${item.title || 'Untitled'} (${BREADTHS[item.breadth]})`,
             'aria-label': `${item.title || 'Untitled countermeasure'}, ${BREADTHS[item.breadth]}`,
             onclick: () => {
-              this.ctx.selection.set([keyOf('countermeasure', item.id)]);
-              this.ctx.stickies.focus('countermeasure', item.id);
+              this.selection.set([keyOf('countermeasure', item.id)]);
+              this.stickies.focus('countermeasure', item.id);
             },
           }, initials(item.title)));
         }
@@ -101,7 +102,7 @@ export class Countermeasures {
   }
 
   size(countermeasure, changes) {
-    this.ctx.perform('sizing', [{ op: 'countermeasure.update', data: { id: countermeasure.id, ...changes } }]);
+    this.perform('sizing', [{ op: 'countermeasure.update', data: { id: countermeasure.id, ...changes } }]);
   }
 
   scheduleRefresh() {
@@ -110,10 +111,10 @@ export class Countermeasures {
   }
 
   async refresh() {
-    if (!this.ctx.store.stream) return;
+    if (!this.store.stream) return;
     let backlog;
     try {
-      backlog = await api('GET', `/api/streams/${this.ctx.store.stream.id}/backlog/`);
+      backlog = await api('GET', `/api/streams/${this.store.stream.id}/backlog/`);
     } catch {
       return;
     }

@@ -12,8 +12,9 @@ const FORMATS = {
 };
 
 export class Exports {
-  constructor(ctx, panel) {
-    this.ctx = ctx;
+  /** The export buttons in `panel`, for the stream of `store`. */
+  constructor(panel, { store }) {
+    this.store = store;
     this.progress = panel.querySelector('progress');
     this.status = panel.querySelector('.export-status');
     panel.addEventListener('click', (event) => {
@@ -23,7 +24,7 @@ export class Exports {
   }
 
   async download(format) {
-    const stream = this.ctx.store.stream;
+    const stream = this.store.stream;
     const spec = FORMATS[format];
     if (!stream || !spec) return;
     this.#show(0, `Preparing ${format.toUpperCase()}…`);

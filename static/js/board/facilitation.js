@@ -8,14 +8,16 @@ import { promptFor } from './future.js';
 import { timerFace } from './timer.js';
 
 export class Facilitation {
-  constructor(ctx, root) {
-    this.ctx = ctx;
-    this.stepper = root.querySelector('.phase-steps');
-    this.prompt = root.querySelector('.phase-prompt');
-    this.timerText = root.querySelector('.timer-display');
-    this.timerControls = root.querySelector('.timer-controls');
-    this.lockButton = root.querySelector('[data-action=lock]');
-    this.followButton = root.querySelector('[data-action=lead]');
+  /** The facilitation bar in `element` (`phases`: the workshop's steps, from the page);
+   * marks the phase and the lock on the board's `root`; follows through `canvas` and `connection`. */
+  constructor(element, { root, store, session, canvas, connection, phases, notify }) {
+    Object.assign(this, { root, store, session, canvas, connection, phases, notify });
+    this.stepper = element.querySelector('.phase-steps');
+    this.prompt = element.querySelector('.phase-prompt');
+    this.timerText = element.querySelector('.timer-display');
+    this.timerControls = element.querySelector('.timer-controls');
+    this.lockButton = element.querySelector('[data-action=lock]');
+    this.followButton = element.querySelector('[data-action=lead]');
     this.followBanner = document.querySelector('.follow-banner');
     this.leading = false;
     this.following = true; // participants follow the facilitator unless they opt out
@@ -25,13 +27,13 @@ export class Facilitation {
   }
 
   get facilitator() {
-    return this.ctx.role === 'facilitator';
+    return this.session.facilitator;
   }
 
   render() {
-    const workshop = this.ctx.store.workshop;
+    const workshop = this.store.workshop;
     if (!workshop) return;
-    const phases = this.ctx.config.phases;
+    const phases = this.phases;
     const current = phases.findIndex((phase) => phase.value === workshop.phase);
     fill(this.stepper, ...phases.map((phase, index) => {
       const label = `${phase.label}${index === current ? ' (current step)' : ''}`;
@@ -46,9 +48,9 @@ export class Facilitation {
       }, h('span', { class: 'phase-number' }, String(index + 1)), h('span', { class: 'phase-name' }, phase.short));
       return h('li', {}, button);
     }));
-    const prompt = promptFor(workshop, phases[current], this.ctx.store.stream); // a future state's own
+    const prompt = promptFor(workshop, phases[current], this.store.stream); // a future state's own
     fill(this.prompt, h('strong', {}, workshop.phase_label), ' ', prompt);
-    this.ctx.root.dataset.phase = workshop.phase;
+    this.root.dataset.phase = workshop.phase;
     if (this.lastPhase !== null && this.lastPhase !== workshop.phase) announce(`Now: ${workshop.phase_label}. ${prompt}`);
     this.lastPhase = workshop.phase;
     this.#startTicking();
@@ -56,8 +58,8 @@ export class Facilitation {
   }
 
   renderLock() {
-    const locked = Boolean(this.ctx.store.stream?.locked);
-    this.ctx.root.classList.toggle('locked', locked);
+    const locked = Boolean(this.store.stream?.locked);
+    this.root.classList.toggle('locked', locked);
     if (this.lockButton) {
       this.lockButton.setAttribute('aria-pressed', String(locked));
       this.lockButton.textContent = locked ? 'Unlock board' : 'Lock board';
@@ -70,7 +72,7 @@ export class Facilitation {
   #startTicking() {
     window.clearInterval(this.tick);
     const update = () => {
-      const face = timerFace(this.ctx.store.workshop?.timer_ends_at, Date.now());
+      const face = timerFace(this.store.workshop?.timer_ends_at, Date.now());
       const before = this.timerText.dataset.state;
       this.timerText.textContent = face.text;
       this.timerText.setAttribute('aria-label', face.label);
@@ -89,22 +91,22 @@ export class Facilitation {
   // Facilitator actions --------------------------------------------------------------------
 
   async setPhase(phase) {
-    await this.#call(() => api('PATCH', `/api/workshops/${this.ctx.store.workshop.id}/`, { phase }));
+    await this.#call(() => api('PATCH', `/api/workshops/${this.store.workshop.id}/`, { phase }));
   }
 
   async setTimer(seconds) {
-    await this.#call(() => api('POST', `/api/workshops/${this.ctx.store.workshop.id}/timer/`, { seconds }));
+    await this.#call(() => api('POST', `/api/workshops/${this.store.workshop.id}/timer/`, { seconds }));
   }
 
   async toggleLock() {
-    await this.#call(() => api('PATCH', `/api/streams/${this.ctx.store.stream.id}/`, { locked: !this.ctx.store.stream.locked }));
+    await this.#call(() => api('PATCH', `/api/streams/${this.store.stream.id}/`, { locked: !this.store.stream.locked }));
   }
 
   async #call(request) {
     try {
       await request();
     } catch (error) {
-      this.ctx.notify(error.message, 'error');
+      this.notify(error.message, 'error');
     }
   }
 
@@ -124,9 +126,9 @@ export class Facilitation {
     if (!this.leading && !now) return;
     window.clearTimeout(this.viewTimer);
     const send = () => {
-      const center = this.ctx.canvas.center();
-      const viewport = this.leading ? { x: center.x, y: center.y, zoom: this.ctx.canvas.view.zoom } : null;
-      this.ctx.connection.send({ type: 'follow', viewport });
+      const center = this.canvas.center();
+      const viewport = this.leading ? { x: center.x, y: center.y, zoom: this.canvas.view.zoom } : null;
+      this.connection.send({ type: 'follow', viewport });
     };
     if (now) send();
     else this.viewTimer = window.setTimeout(send, 100);
@@ -134,7 +136,7 @@ export class Facilitation {
 
   /** A `follow` frame from a facilitator. */
   follow(frame) {
-    if (this.facilitator && frame.by?.id === this.ctx.me?.id) return;
+    if (this.facilitator && frame.by?.id === this.session.me?.id) return;
     const banner = this.followBanner;
     if (!frame.viewport) {
       banner.hidden = true;
@@ -148,8 +150,8 @@ export class Facilitation {
     banner.querySelector('button').textContent = this.following ? 'Look around on my own' : 'Follow';
     if (!this.following) return;
     const { x, y, zoom } = frame.viewport;
-    const box = this.ctx.canvas.viewport.getBoundingClientRect();
-    this.ctx.canvas.setView({ x: box.width / 2 - x * zoom, y: box.height / 2 - y * zoom, zoom }, { silent: true });
+    const box = this.canvas.viewport.getBoundingClientRect();
+    this.canvas.setView({ x: box.width / 2 - x * zoom, y: box.height / 2 - y * zoom, zoom }, { silent: true });
   }
 
   #listen() {
@@ -161,7 +163,7 @@ export class Facilitation {
       event.preventDefault();
       const minutes = Number(this.timerControls.elements.minutes.value);
       if (!Number.isFinite(minutes) || minutes <= 0 || minutes > 240) {
-        this.ctx.notify('Set the timer to 1–240 minutes.', 'error');
+        this.notify('Set the timer to 1–240 minutes.', 'error');
         return;
       }
       this.setTimer(Math.round(minutes * 60));

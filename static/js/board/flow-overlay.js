@@ -18,23 +18,26 @@ const UNLINKED_HELP = 'Not linked: this activity is on no path of the flow, so i
 const BOTTLENECK_HELP = 'Bottleneck: the longest wait on the critical path. Shortening this wait shortens the lead time.';
 
 export class FlowOverlay {
-  constructor(ctx) {
-    this.ctx = ctx;
+  /** Marks the activities of `store`; when marks change, redraws through `renderActivity(id)`
+   * and `renderLinks()`. */
+  constructor({ store, renderActivity, renderLinks }) {
+    this.store = store;
+    this.renderActivity = renderActivity;
+    this.renderLinks = renderLinks;
     this.marks = null; // computed lazily after each change
     this.shown = new Map(); // activity id -> the marks its card shows
     this.scheduled = false;
-    const store = ctx.store;
-    const changed = () => { this.marks = null; this.schedule(); };
-    store.addEventListener('reset', changed);
-    store.addEventListener('summary', changed);
-    store.addEventListener('change', (event) => {
-      if (event.detail.kind === 'activity' || event.detail.kind === 'link') changed();
-    });
+  }
+
+  /** The summary, an activity or a link changed (dispatch.js): the marks are computed again. */
+  stale() {
+    this.marks = null;
+    this.schedule();
   }
 
   current() {
     if (!this.marks) {
-      const store = this.ctx.store;
+      const store = this.store;
       const activities = store.list('activity');
       const links = store.list('link');
       this.marks = {
@@ -51,10 +54,10 @@ export class FlowOverlay {
     this.scheduled = true;
     requestAnimationFrame(() => {
       this.scheduled = false;
-      for (const activity of this.ctx.store.list('activity')) {
-        if (this.shown.get(activity.id) !== this.#signature(activity.id)) this.ctx.stickies.render('activity', activity.id);
+      for (const activity of this.store.list('activity')) {
+        if (this.shown.get(activity.id) !== this.#signature(activity.id)) this.renderActivity(activity.id);
       }
-      this.ctx.links.render();
+      this.renderLinks();
     });
   }
 
@@ -67,7 +70,7 @@ export class FlowOverlay {
   decorate(element, kind, object) {
     if (kind === 'activity') this.#activity(element, object);
     else if (kind === 'waste') {
-      const activity = object.activity !== null && object.activity !== undefined ? this.ctx.store.get('activity', object.activity) : null;
+      const activity = object.activity !== null && object.activity !== undefined ? this.store.get('activity', object.activity) : null;
       element.classList.toggle('pinned', Boolean(activity));
       describe(element, activity ? [`On activity ${activity.title}.`] : []);
       element.append(farView(element, h('div', { class: 'lod-kind' }, WASTE_CATEGORIES[object.category] || object.category), h('div', { class: 'lod-text' }, softHyphens(object.text))));

@@ -10,15 +10,17 @@ export function wouldLoseWork({ formTyped = false, pending = 0 } = {}) {
 }
 
 export class LeaveGuard {
-  constructor(ctx) {
-    this.ctx = ctx;
+  /** Watches typing in `root`'s sticky forms (`stickies.editing`) and `connection`'s pending ops. */
+  constructor({ root, stickies, connection }) {
+    this.stickies = stickies;
+    this.connection = connection;
     this.typed = new WeakSet(); // sticky forms the person typed in
     const mark = (event) => {
       const form = event.target.closest?.('.sticky-form');
       if (form) this.typed.add(form);
     };
-    ctx.root.addEventListener('input', mark);
-    ctx.root.addEventListener('change', mark);
+    root.addEventListener('input', mark);
+    root.addEventListener('change', mark);
     window.addEventListener('beforeunload', (event) => {
       if (!this.wouldLoseWork()) return;
       event.preventDefault();
@@ -27,8 +29,8 @@ export class LeaveGuard {
   }
 
   wouldLoseWork() {
-    const form = this.ctx.stickies.editing?.form;
-    const formTyped = Boolean(form && form.isConnected && this.typed.has(form) && !this.ctx.stickies.editing.saving);
-    return wouldLoseWork({ formTyped, pending: this.ctx.connection.pending });
+    const form = this.stickies.editing?.form;
+    const formTyped = Boolean(form && form.isConnected && this.typed.has(form) && !this.stickies.editing.saving);
+    return wouldLoseWork({ formTyped, pending: this.connection.pending });
   }
 }

@@ -10,8 +10,9 @@ import { REWORK, criticalMarks, flowLeads, isRework, reworkShare } from './flowg
 import { keyOf } from './stickies.js';
 
 export class Links {
-  constructor(ctx, svg, banner) {
-    this.ctx = ctx;
+  /** Draws `store`'s links into `svg` between `stickies`' boxes, `banner` while one is drawn. */
+  constructor(svg, banner, { root, store, selection, session, stickies, canvas, perform, notify }) {
+    Object.assign(this, { root, store, selection, session, stickies, canvas, perform, notify });
     this.svg = svg;
     this.banner = banner;
     this.active = null; // the source activity id while drawing
@@ -32,7 +33,7 @@ export class Links {
     const focused = document.activeElement?.closest?.('[data-link]')?.dataset.link;
     while (this.group.firstChild) this.group.firstChild.remove();
     this.drawn = new Map(); // link id -> its group, for renderLive
-    const store = this.ctx.store;
+    const store = this.store;
     const links = store.list('link');
     const critical = criticalMarks(store.summary, store.list('activity'), links).links;
     const loopsAt = new Map(); // rework loops already drawn over an activity: lift the next
@@ -46,7 +47,7 @@ export class Links {
       const targetTitle = store.get('activity', link.target)?.title ?? '';
       const key = keyOf('link', link.id);
       const rework = isRework(link);
-      const removable = this.ctx.canEdit() && (!rework || this.ctx.role === 'facilitator');
+      const removable = this.session.canEdit() && (!rework || this.session.facilitator);
       let d;
       let label = null;
       let words;
@@ -64,7 +65,7 @@ export class Links {
         d = pathBetween(source, target);
         words = `Link from ${sourceTitle} to ${targetTitle}${critical.has(link.id) ? ', on the critical path' : ''}`;
       }
-      const css = ['link', rework ? 'rework' : '', critical.has(link.id) ? 'critical' : '', this.ctx.selection.has(key) ? 'selected' : ''];
+      const css = ['link', rework ? 'rework' : '', critical.has(link.id) ? 'critical' : '', this.selection.has(key) ? 'selected' : ''];
       const group = s('g', {
         class: css.filter(Boolean).join(' '),
         tabindex: '0',
@@ -76,11 +77,11 @@ export class Links {
       }, s('path', { d, class: 'link-hit' }), s('path', { d, class: 'link-line', 'marker-end': `url(#${rework ? 'board-arrow-rework' : critical.has(link.id) ? 'board-arrow-critical' : 'board-arrow'})` }), label);
       group.addEventListener('pointerdown', (event) => {
         event.stopPropagation();
-        if (event.shiftKey) this.ctx.selection.toggle(key);
-        else this.ctx.selection.set([key]);
+        if (event.shiftKey) this.selection.toggle(key);
+        else this.selection.set([key]);
         group.focus();
       });
-      group.addEventListener('focus', () => { if (!this.ctx.selection.has(key)) this.ctx.selection.set([key]); });
+      group.addEventListener('focus', () => { if (!this.selection.has(key)) this.selection.set([key]); });
       this.group.append(group);
       this.drawn.set(link.id, group);
       if (focused === String(link.id)) group.focus({ preventScroll: true });
@@ -91,11 +92,11 @@ export class Links {
   /** A waste's dashed line to the activity it is pinned to, a countermeasure's to its waste. */
   #renderConnectors(overrides) {
     while (this.connectors.firstChild) this.connectors.firstChild.remove();
-    const store = this.ctx.store;
+    const store = this.store;
     const box = (kind, id) => {
-      if (!store.get(kind, id) || !this.ctx.stickies.element(kind, id)) return null;
+      if (!store.get(kind, id) || !this.stickies.element(kind, id)) return null;
       const position = overrides.get(keyOf(kind, id));
-      const found = this.ctx.stickies.box(kind, id);
+      const found = this.stickies.box(kind, id);
       return position ? { ...found, ...position } : found;
     };
     const pairs = [
@@ -119,7 +120,7 @@ export class Links {
    * loop among them (its arc depends on the loops beside it) redraws everything. */
   renderLive(positions) {
     const moved = (id) => positions.has(keyOf('activity', id));
-    const changed = this.ctx.store.list('link').filter((link) => moved(link.source) || moved(link.target));
+    const changed = this.store.list('link').filter((link) => moved(link.source) || moved(link.target));
     if (!this.drawn || changed.some((link) => isRework(link) || !this.drawn.has(link.id))) {
       this.render(positions);
       return;
@@ -135,25 +136,25 @@ export class Links {
   }
 
   start(sourceId) {
-    if (!this.ctx.canEdit()) return;
-    const source = this.ctx.store.get('activity', sourceId);
+    if (!this.session.canEdit()) return;
+    const source = this.store.get('activity', sourceId);
     if (!source) return;
     this.active = sourceId;
-    this.ctx.root.classList.add('linking');
+    this.root.classList.add('linking');
     this.banner.hidden = false;
-    const back = this.ctx.role === 'facilitator' ? ' An earlier activity gets a rework loop: the work sent back.' : '';
+    const back = this.session.facilitator ? ' An earlier activity gets a rework loop: the work sent back.' : '';
     this.banner.querySelector('.banner-text').textContent =
       `Drawing a link from “${source.title}”: click the activity that comes next, or focus it and press Enter.${back} Esc cancels.`;
     announce(`Link mode from ${source.title}. Choose the next activity.`);
-    const next = this.ctx.store.activities().find((activity) => activity.id !== sourceId && activity.x > source.x) ||
-      this.ctx.store.activities().find((activity) => activity.id !== sourceId);
-    if (next) this.ctx.stickies.focus('activity', next.id);
+    const next = this.store.activities().find((activity) => activity.id !== sourceId && activity.x > source.x) ||
+      this.store.activities().find((activity) => activity.id !== sourceId);
+    if (next) this.stickies.focus('activity', next.id);
   }
 
   cancel() {
     if (this.active === null) return;
     this.active = null;
-    this.ctx.root.classList.remove('linking');
+    this.root.classList.remove('linking');
     this.banner.hidden = true;
   }
 
@@ -161,34 +162,34 @@ export class Links {
     const source = this.active;
     this.cancel();
     if (source === null || source === targetId) return;
-    const store = this.ctx.store;
+    const store = this.store;
     // Back to an activity the flow leads from: a rework loop, not a loop in the flow.
     if (flowLeads(store.list('activity'), store.list('link'), targetId, source)) {
-      if (this.ctx.role !== 'facilitator') {
+      if (!this.session.facilitator) {
         const message = 'That activity comes earlier in the flow: only a facilitator can draw a rework loop back to it.';
-        this.ctx.notify(message, 'error');
+        this.notify(message, 'error');
         announce(message);
         return;
       }
-      const frames = await this.ctx.perform('rework loop', [{ op: 'link.create', data: { source, target: targetId, kind: REWORK } }]);
+      const frames = await this.perform('rework loop', [{ op: 'link.create', data: { source, target: targetId, kind: REWORK } }]);
       if (!frames) return;
       announce(`Rework loop drawn: ${Math.round(reworkShare(store.get('activity', source)))}% of the work goes back.`);
       requestAnimationFrame(() => { // the loop and its share in view: it arcs above the cards
         const [from, to] = [this.#box(source, new Map()), this.#box(targetId, new Map())];
         if (!from || !to || !Number.isFinite(this.loopTop)) return;
         const left = Math.min(from.x, to.x);
-        this.ctx.canvas.reveal(left, this.loopTop, Math.max(from.x + from.width, to.x + to.width) - left, Math.max(from.y, to.y) - this.loopTop + 40);
+        this.canvas.reveal(left, this.loopTop, Math.max(from.x + from.width, to.x + to.width) - left, Math.max(from.y, to.y) - this.loopTop + 40);
       });
       return;
     }
-    const frames = await this.ctx.perform('link', [{ op: 'link.create', data: { source, target: targetId } }]);
+    const frames = await this.perform('link', [{ op: 'link.create', data: { source, target: targetId } }]);
     if (frames) announce('Linked.');
   }
 
   #box(activityId, overrides) {
     const key = keyOf('activity', activityId);
-    const box = this.ctx.stickies.box('activity', activityId);
-    if (!this.ctx.store.get('activity', activityId)) return null;
+    const box = this.stickies.box('activity', activityId);
+    if (!this.store.get('activity', activityId)) return null;
     const position = overrides.get(key);
     return position ? { ...box, ...position } : box;
   }

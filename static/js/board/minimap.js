@@ -10,8 +10,11 @@ const HEIGHT = 130;
 const PAD = 6;
 
 export class Minimap {
-  constructor(ctx, viewport, { fitAll }) {
-    this.ctx = ctx;
+  /** The minimap in `viewport` of `stickies`' boxes (the critical path from `store`'s summary);
+   * moves the view through `canvas`; `fitAll()` shows the whole map. Told by dispatch.js when
+   * the map changed (`stale`) or the view moved (`schedule`). */
+  constructor(viewport, { store, stickies, canvas, fitAll }) {
+    Object.assign(this, { store, stickies, canvas });
     this.viewport = viewport;
     this.fitAll = fitAll;
     this.svg = s('svg', { width: WIDTH, height: HEIGHT, viewBox: `0 0 ${WIDTH} ${HEIGHT}`, 'aria-hidden': 'true' });
@@ -35,9 +38,9 @@ export class Minimap {
 
   #world() {
     const boxes = [];
-    for (const key of this.ctx.stickies.elements.keys()) {
+    for (const key of this.stickies.elements.keys()) {
       const [kind, id] = key.split(':');
-      boxes.push({ kind, id: Number(id), ...this.ctx.stickies.box(kind, Number(id)) });
+      boxes.push({ kind, id: Number(id), ...this.stickies.box(kind, Number(id)) });
     }
     return boxes;
   }
@@ -75,7 +78,7 @@ export class Minimap {
     this.svg.setAttribute('height', String(height));
     this.svg.setAttribute('viewBox', `0 0 ${WIDTH} ${height}`);
     this.scale = { left, top, scale, offsetX: PAD + ((WIDTH - 2 * PAD) - (right - left) * scale) / 2, offsetY: PAD + ((height - 2 * PAD) - (bottom - top) * scale) / 2 };
-    const path = new Set(this.ctx.store.summary?.critical_path || []);
+    const path = new Set(this.store.summary?.critical_path || []);
     while (this.svg.firstChild) this.svg.firstChild.remove();
     for (const box of boxes) {
       const at = this.#toMap(box.x, box.y);
@@ -101,8 +104,8 @@ export class Minimap {
 
   /** The world rectangle in view. */
   #visible() {
-    const box = this.ctx.canvas.viewportRect();
-    const { x, y, zoom } = this.ctx.canvas.view;
+    const box = this.canvas.viewportRect();
+    const { x, y, zoom } = this.canvas.view;
     return { x: -x / zoom, y: -y / zoom, width: box.width / zoom, height: box.height / zoom };
   }
 
@@ -119,15 +122,12 @@ export class Minimap {
     const worldX = left + (clientX - rect.left - offsetX) / scale;
     const worldY = top + (clientY - rect.top - offsetY) / scale;
     const box = this.viewport.getBoundingClientRect();
-    const { zoom } = this.ctx.canvas.view;
-    this.ctx.canvas.setView({ x: box.width / 2 - worldX * zoom, y: box.height / 2 - worldY * zoom, zoom });
+    const { zoom } = this.canvas.view;
+    this.canvas.setView({ x: box.width / 2 - worldX * zoom, y: box.height / 2 - worldY * zoom, zoom });
   }
 
   #listen() {
-    const canvas = this.ctx.canvas;
-    canvas.addEventListener('moved', () => this.schedule());
-    for (const type of ['change', 'reset', 'summary']) this.ctx.store.addEventListener(type, () => this.stale());
-    this.ctx.stickies.addEventListener('resized', () => this.stale());
+    const canvas = this.canvas;
     new ResizeObserver(() => this.schedule()).observe(this.viewport);
     this.root.addEventListener('pointerdown', (event) => {
       event.stopPropagation();

@@ -17,8 +17,9 @@ export function withPending(object, edits = []) {
 const keyOf = (kind, id) => `${kind}:${id}`;
 
 export class PendingEdits {
-  constructor(ctx) {
-    this.ctx = ctx;
+  /** Edits waiting on `connection`; shown through `renderSticky(kind, id)`. */
+  constructor({ connection, renderSticky, notify }) {
+    Object.assign(this, { connection, renderSticky, notify });
     this.edits = new Map(); // sticky key -> [{changes, sending}]
   }
 
@@ -26,7 +27,7 @@ export class PendingEdits {
    * once if it is down already); never settles otherwise. The sticky form races it against
    * its save, and closes on 'queued'. */
   whenOffline(sending) {
-    const connection = this.ctx.connection;
+    const connection = this.connection;
     return new Promise((resolve) => {
       if (connection.state !== 'connected') {
         resolve('queued');
@@ -49,14 +50,14 @@ export class PendingEdits {
     const key = keyOf(kind, id);
     const edit = { changes, sending };
     this.edits.set(key, [...(this.edits.get(key) || []), edit]);
-    this.ctx.stickies.render(kind, id);
+    this.renderSticky(kind, id);
     const name = KIND_NAMES[kind].toLowerCase();
     announce(`Offline: your edit of this ${name} will be sent when you are back.`);
     const done = () => {
       const left = (this.edits.get(key) || []).filter((other) => other !== edit);
       if (left.length) this.edits.set(key, left);
       else this.edits.delete(key);
-      this.ctx.stickies.render(kind, id);
+      this.renderSticky(kind, id);
     };
     sending.then(done, (rejection) => {
       done();
@@ -64,7 +65,7 @@ export class PendingEdits {
       if (frame.reason === 'conflict' && onConflict) onConflict(rejection);
       else {
         const reason = frame.detail || rejection?.message || 'the server refused it.';
-        this.ctx.notify(`Your edit of a ${name} was not saved: ${reason}`, 'error');
+        this.notify(`Your edit of a ${name} was not saved: ${reason}`, 'error');
         announce(`Your edit was not saved: ${reason}`);
       }
     });

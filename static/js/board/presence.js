@@ -16,8 +16,12 @@ function initials(name) {
 }
 
 export class Presence {
-  constructor(ctx, { avatars, cursors }) {
-    this.ctx = ctx;
+  /** Draws the people into `avatars` and their cursors into `cursors`; sends the person's
+   * cursor on `connection`, redraws an edited sticky through `renderSticky(kind, id)`. */
+  constructor({ avatars, cursors, session, connection, renderSticky }) {
+    this.session = session;
+    this.connection = connection;
+    this.renderSticky = renderSticky;
     this.avatars = avatars;
     this.cursors = cursors;
     this.people = new Map(); // conn -> {user, role, editing, cursor element}
@@ -72,7 +76,7 @@ export class Presence {
     this.timer = null;
     this.lastSent = performance.now();
     const { x, y } = this.pending;
-    if (Number.isFinite(x) && Number.isFinite(y)) this.ctx.connection.send({ type: 'cursor', x: Math.round(x), y: Math.round(y) });
+    if (Number.isFinite(x) && Number.isFinite(y)) this.connection.send({ type: 'cursor', x: Math.round(x), y: Math.round(y) });
   }
 
   #cursor(conn, frame) {
@@ -97,12 +101,12 @@ export class Presence {
   }
 
   #refreshSticky(target) {
-    this.ctx.stickies.render(target.kind, target.id);
+    this.renderSticky(target.kind, target.id);
   }
 
   renderAvatars() {
     const byUser = new Map();
-    if (this.me) byUser.set(this.me.id, { user: this.me, role: this.ctx.role, me: true });
+    if (this.me) byUser.set(this.me.id, { user: this.me, role: this.session.role, me: true });
     for (const person of this.people.values()) if (person.user && !byUser.has(person.user.id)) byUser.set(person.user.id, person);
     const people = [...byUser.values()];
     fill(this.avatars, ...people.map((person) => {

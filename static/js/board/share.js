@@ -41,10 +41,13 @@ export function linkFacts(invitation, locale = undefined) {
 }
 
 export class Share {
-  constructor(ctx) {
-    this.ctx = ctx;
+  /** The Share button in place of `root`'s share link (facilitators only), for the workshop
+   * of `store`'s stream (or of `workshopUrl`); `session` says which member is the person. */
+  constructor({ root, store, session, workshopUrl }) {
+    Object.assign(this, { root, store, session, workshopUrl });
     this.dialog = null;
-    const link = ctx.root.querySelector('a[data-share]');
+    this.openOnLoad = false;
+    const link = root.querySelector('a[data-share]');
     if (!link) return; // facilitators only
     this.button = h('button', { type: 'button', class: 'share-button', 'aria-haspopup': 'dialog', dataset: { share: '' } }, 'Share');
     link.replaceWith(this.button);
@@ -55,16 +58,19 @@ export class Share {
       params.delete('share');
       const query = params.toString();
       window.history.replaceState(window.history.state, '', `${window.location.pathname}${query ? `?${query}` : ''}${window.location.hash}`);
-      const opener = () => {
-        ctx.store.removeEventListener('reset', opener);
-        this.open();
-      };
-      ctx.store.addEventListener('reset', opener);
+      this.openOnLoad = true;
     }
   }
 
+  /** The board is loaded (a snapshot): opens the dialog if the page asked for it, once. */
+  loaded() {
+    if (!this.openOnLoad) return;
+    this.openOnLoad = false;
+    this.open();
+  }
+
   get workshopId() {
-    return workshopIdOf(this.ctx.store.stream, this.ctx.config.workshopUrl);
+    return workshopIdOf(this.store.stream, this.workshopUrl);
   }
 
   async open() {
@@ -97,14 +103,14 @@ export class Share {
       h('p', { class: 'muted', id: 'share-members-help' }, 'Note the team or area each one speaks for. A team is saved when you leave its field or press Enter.'),
       h('ul', { class: 'share-members', 'aria-labelledby': 'share-members-h', 'aria-describedby': 'share-members-help' }),
       h('p', { class: 'dialog-foot' },
-        h('a', { href: `${this.ctx.config.workshopUrl}#invite-h` }, 'All links of the workshop (revoke, limits)'),
+        h('a', { href: `${this.workshopUrl}#invite-h` }, 'All links of the workshop (revoke, limits)'),
         h('button', { type: 'button', dataset: { close: '' } }, 'Done')));
     this.dialog.addEventListener('click', (event) => {
       if (event.target.closest('[data-close]')) this.close();
     });
     this.dialog.addEventListener('keydown', (event) => event.stopPropagation()); // not the board's shortcuts
     this.dialog.addEventListener('close', () => this.button?.focus());
-    this.ctx.root.append(this.dialog);
+    this.root.append(this.dialog);
   }
 
   #say(text) {
@@ -217,7 +223,7 @@ export class Share {
     input.addEventListener('keydown', (event) => {
       if (event.key === 'Enter') { event.preventDefault(); save(); }
     });
-    const me = this.ctx.me?.id === member.user ? ' (you)' : '';
+    const me = this.session.me?.id === member.user ? ' (you)' : '';
     return h('li', { dataset: { member: String(member.id) } },
       h('label', { for: inputId }, h('strong', {}, `${member.name}${me}`), ' ', h('span', { class: 'muted' }, member.role), h('span', { class: 'visually-hidden' }, ': team')),
       input, status);

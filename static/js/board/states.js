@@ -16,8 +16,9 @@ const GROUPS = [
 const FLOW_NAMES = { new: 'new', waiting: 'waiting', active: 'active', done: 'done', canceled: 'canceled', ignore: 'ignored' };
 
 export class TrackerStates {
-  constructor(ctx, panel) {
-    this.ctx = ctx;
+  /** The tracker states panel in `panel`; assigns through `perform`, drags over `root`'s cards. */
+  constructor(panel, { root, store, session, measured, perform }) {
+    Object.assign(this, { root, store, session, measured, perform });
     this.panel = panel;
     this.tray = panel.querySelector('.state-tray');
     this.count = panel.querySelector('.states-count');
@@ -30,16 +31,16 @@ export class TrackerStates {
 
   /** Facilitators assign; the server refuses everyone else (`forbidden`). */
   editable() {
-    return this.ctx.role === 'facilitator' && this.ctx.serverCanEdit;
+    return this.session.facilitator && this.session.serverCanEdit;
   }
 
   render() {
-    const store = this.ctx.store;
+    const store = this.store;
     const states = store.states();
     const focused = this.tray.contains(document.activeElement) ? document.activeElement.dataset.focus : null;
     const mapped = states.filter((state) => state.activity !== null && state.activity !== undefined).length;
     this.count.textContent = states.length ? `(${mapped} of ${states.length} on this map)` : '';
-    this.coverage.textContent = coverageWords(this.ctx.measured?.payload);
+    this.coverage.textContent = coverageWords(this.measured?.payload);
     this.tray.classList.toggle('editable', this.editable());
     if (!states.length) {
       fill(this.tray, h('p', { class: 'muted' }, 'No tracker states yet: they come with the first import of work items on the Flow page.'));
@@ -58,7 +59,7 @@ export class TrackerStates {
 
   #row(state, group) {
     const editable = this.editable();
-    const store = this.ctx.store;
+    const store = this.store;
     const sending = this.pending.has(state.id);
     const activityId = sending ? this.pending.get(state.id) : state.activity;
     const activity = activityId === null || activityId === undefined ? null : store.get('activity', activityId);
@@ -97,7 +98,7 @@ export class TrackerStates {
     const selectId = `state-activity-${state.id}`;
     const select = h('select', { id: selectId, dataset: { focus: `choose-${state.id}` } },
       h('option', { value: '' }, '— not on the map —'),
-      ...this.ctx.store.activities().map((activity, index) => h('option', { value: String(activity.id) }, `${index + 1}. ${activity.title}`)));
+      ...this.store.activities().map((activity, index) => h('option', { value: String(activity.id) }, `${index + 1}. ${activity.title}`)));
     select.value = this.choosing.value ?? (state.activity === null || state.activity === undefined ? '' : String(state.activity));
     return h('form', { class: 'state-choose', dataset: { stateId: String(state.id) } },
       h('label', { for: selectId }, `Activity of ${state.name}`),
@@ -127,7 +128,7 @@ export class TrackerStates {
 
   /** Sends `state.update` through the undo history; null takes the state off the map. */
   async assign(stateId, activityId) {
-    const store = this.ctx.store;
+    const store = this.store;
     const state = store.get('state', stateId);
     if (!state || !this.editable() || this.pending.has(stateId)) return;
     const previous = state.activity ?? null;
@@ -138,7 +139,7 @@ export class TrackerStates {
     const label = activity ? `assignment of ${state.name} to ${activity.title}` : `removal of ${state.name} from ${from?.title ?? 'the map'}`;
     this.pending.set(stateId, activityId);
     this.render();
-    const frames = await this.ctx.perform(label, [{ op: 'state.update', data: { id: stateId, activity: activityId } }]);
+    const frames = await this.perform(label, [{ op: 'state.update', data: { id: stateId, activity: activityId } }]);
     this.pending.delete(stateId);
     this.render();
     if (frames) announce(activity ? `${state.name} now counts on ${activity.title}.` : `${state.name} is no longer on this map.`);
@@ -197,10 +198,10 @@ export class TrackerStates {
       this.dragging = Number(chip.dataset.stateId);
       event.dataTransfer.effectAllowed = 'move';
       event.dataTransfer.setData('text/plain', chip.textContent);
-      this.ctx.root.classList.add('dragging-state');
+      this.root.classList.add('dragging-state');
     });
     document.addEventListener('dragend', () => this.#dragEnded());
-    const layer = this.ctx.root.querySelector('.board-layer.stickies');
+    const layer = this.root.querySelector('.board-layer.stickies');
     const cardAt = (event) => (this.dragging === null ? null : event.target.closest?.('.sticky-note.kind-activity'));
     layer.addEventListener('dragover', (event) => {
       const card = cardAt(event);
@@ -240,14 +241,14 @@ export class TrackerStates {
   }
 
   #mark(card) {
-    for (const other of this.ctx.root.querySelectorAll('.state-drop-over')) if (other !== card) other.classList.remove('state-drop-over');
+    for (const other of this.root.querySelectorAll('.state-drop-over')) if (other !== card) other.classList.remove('state-drop-over');
     card.classList.add('state-drop-over');
   }
 
   #dragEnded() {
     this.dragging = null;
-    this.ctx.root.classList.remove('dragging-state');
+    this.root.classList.remove('dragging-state');
     this.tray.classList.remove('drop-over');
-    for (const card of this.ctx.root.querySelectorAll('.state-drop-over')) card.classList.remove('state-drop-over');
+    for (const card of this.root.querySelectorAll('.state-drop-over')) card.classList.remove('state-drop-over');
   }
 }

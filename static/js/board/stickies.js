@@ -43,9 +43,20 @@ export function keyOf(kind, id) {
 }
 
 export class Stickies extends EventTarget {
-  constructor(ctx, layer) {
+  /**
+   * Draws into `layer` the stickies of `store`. It asks `session` what the person may do,
+   * draws `selection`, reveals through `canvas`, says "editing" on `connection`, sends edits
+   * through `history`, shows an activity's `measured` figures, the `presence` of editors,
+   * the `pendingEdits` and `conflicts` of the person's edits and the `flowOverlay`'s marks;
+   * `notify(message, kind)` and `focusCanvas()` speak to the page. `actions` are what a
+   * sticky's buttons and keys ask of other parts: startLink(id), finishLink(id),
+   * linkingFrom() (the activity a link is being drawn from, or null), dragLinks(positions),
+   * vote(wasteId, delta), addCountermeasure(wasteId), move(dx, dy, origins).
+   * Fires `resized` when cards' rendered sizes change (at most once per frame).
+   */
+  constructor(layer, { store, selection, session, canvas, connection, history, measured, presence, pendingEdits, conflicts, flowOverlay, notify, focusCanvas, actions }) {
     super();
-    this.ctx = ctx;
+    Object.assign(this, { store, selection, session, canvas, connection, history, measured, presence, pendingEdits, conflicts, flowOverlay, notify, focusCanvas, actions });
     this.layer = layer;
     this.elements = new Map();
     // Each sticky's rendered size, kept by a ResizeObserver: `box` never reads the layout, so
@@ -98,7 +109,7 @@ export class Stickies extends EventTarget {
   box(kind, id) {
     const key = keyOf(kind, id);
     const element = this.elements.get(key);
-    const object = this.ctx.store.get(kind, id);
+    const object = this.store.get(kind, id);
     const size = SIZES[kind];
     let rendered = this.sizes.get(key);
     if (!rendered && element) {
@@ -122,14 +133,14 @@ export class Stickies extends EventTarget {
     }
     this.elements.clear();
     this.editing = null;
-    for (const kind of STICKY_KINDS) for (const object of this.ctx.store.list(kind)) this.render(kind, object.id);
+    for (const kind of STICKY_KINDS) for (const object of this.store.list(kind)) this.render(kind, object.id);
   }
 
   /** Creates, refreshes or removes the sticky of (kind, id) from the store. */
   render(kind, id) {
     if (!STICKY_KINDS.includes(kind)) return;
     const key = keyOf(kind, id);
-    const object = this.ctx.store.get(kind, id);
+    const object = this.store.get(kind, id);
     let element = this.elements.get(key);
     if (!object) {
       if (element) {
@@ -138,8 +149,8 @@ export class Stickies extends EventTarget {
         element.remove();
         this.elements.delete(key);
         if (this.editing?.key === key) this.editing = null;
-        this.ctx.selection.forget(key);
-        if (hadFocus) this.ctx.focusCanvas();
+        this.selection.forget(key);
+        if (hadFocus) this.focusCanvas();
       }
       return;
     }
@@ -164,24 +175,37 @@ export class Stickies extends EventTarget {
     element.dataset.y = String(object.y);
     if (kind === 'note') element.dataset.noteKind = object.kind;
     if (object.color && (kind === 'activity' || kind === 'note')) element.style.setProperty('--sticky', object.color);
-    element.classList.toggle('selected', this.ctx.selection.has(key));
+    element.classList.toggle('selected', this.selection.has(key));
     // An edit still waiting for the network shows as typed (pending-edits.js).
-    const shown = this.ctx.pendingEdits?.shown(kind, id, object) ?? object;
+    const shown = this.pendingEdits?.shown(kind, id, object) ?? object;
     element.setAttribute('aria-label', this.#describe(kind, shown));
     if (this.editing?.key === key) return; // keep the form under the typing person's cursor
     fill(element, ...this.#content(kind, shown));
     this.#decorate(element, kind, id);
-    this.ctx.flowOverlay?.decorate(element, kind, object); // the flow's marks, the far view
-    this.ctx.pendingEdits?.decorate(element, kind, id);
-    this.ctx.conflicts?.decorate(element, kind, id);
+    this.flowOverlay?.decorate(element, kind, object); // the flow's marks, the far view
+    this.pendingEdits?.decorate(element, kind, id);
+    this.conflicts?.decorate(element, kind, id);
+  }
+
+  /** Adds the stickies inside `band` (a world rectangle, the canvas' rubber band) to the
+   * selection, and says how many are selected. */
+  selectWithin(band) {
+    const keys = [];
+    for (const key of this.elements.keys()) {
+      const [kind, id] = key.split(':');
+      const box = this.box(kind, Number(id));
+      if (box.x < band.x + band.width && box.x + box.width > band.x && box.y < band.y + band.height && box.y + box.height > band.y) keys.push(key);
+    }
+    this.selection.set([...this.selection.keys, ...keys]);
+    if (keys.length) announce(`${this.selection.size} selected.`);
   }
 
   refreshSelection() {
-    for (const [key, element] of this.elements) element.classList.toggle('selected', this.ctx.selection.has(key));
+    for (const [key, element] of this.elements) element.classList.toggle('selected', this.selection.has(key));
   }
 
   refreshKind(kind) {
-    for (const object of this.ctx.store.list(kind)) this.render(kind, object.id);
+    for (const object of this.store.list(kind)) this.render(kind, object.id);
   }
 
   focus(kind, id) {
@@ -189,14 +213,14 @@ export class Stickies extends EventTarget {
     if (!element) return;
     element.focus({ preventScroll: true });
     const box = this.box(kind, id);
-    this.ctx.canvas.reveal(box.x, box.y, box.width, box.height);
+    this.canvas.reveal(box.x, box.y, box.width, box.height);
   }
 
   // Content ------------------------------------------------------------------------------
 
   #describe(kind, object) {
     if (kind === 'activity') {
-      const position = this.ctx.store.activities().findIndex((activity) => activity.id === object.id) + 1;
+      const position = this.store.activities().findIndex((activity) => activity.id === object.id) + 1;
       const team = object.team ? `, team ${object.team}` : '';
       const measured = this.#measured(object);
       return `Activity ${position}: ${object.title}${team}, process time ${speakDuration(object.process_time)}, ` +
@@ -204,13 +228,13 @@ export class Stickies extends EventTarget {
         (measured ? `; ${measured.speech}` : '');
     }
     if (kind === 'waste') {
-      const mine = this.ctx.store.myVotes(object.id).length;
-      const revealed = this.ctx.store.stream?.votes_revealed;
-      const dots = revealed ? `, ${this.ctx.store.votesOn(object.id)} dots in all` : '';
+      const mine = this.store.myVotes(object.id).length;
+      const revealed = this.store.stream?.votes_revealed;
+      const dots = revealed ? `, ${this.store.votesOn(object.id)} dots in all` : '';
       return `Waste (${WASTE_CATEGORIES[object.category] || object.category}): ${object.text}, your dots ${mine}${dots}`;
     }
     if (kind === 'countermeasure') {
-      const waste = this.ctx.store.get('waste', object.waste);
+      const waste = this.store.get('waste', object.waste);
       return `Countermeasure${object.title ? `: ${object.title}` : ''}, for waste ${waste?.text ?? ''}, ` +
         `current condition ${object.current_condition || 'not written yet'}, future condition ${object.future_condition || 'not written yet'}, ` +
         `measured by ${object.measure || 'not decided yet'}, owner ${object.owner || 'nobody yet'}, status ${STATUSES[object.status] || object.status}, ` +
@@ -220,9 +244,9 @@ export class Stickies extends EventTarget {
   }
 
   #content(kind, object) {
-    const editable = this.ctx.canEdit();
+    const editable = this.session.canEdit();
     if (kind === 'activity') {
-      const position = this.ctx.store.activities().findIndex((activity) => activity.id === object.id) + 1;
+      const position = this.store.activities().findIndex((activity) => activity.id === object.id) + 1;
       return [
         h('div', { class: 'sticky-head' },
           h('span', { class: 'step-number', 'aria-hidden': 'true' }, String(position)),
@@ -260,9 +284,9 @@ export class Stickies extends EventTarget {
 
   /** The activity's measured row (null: no tracker state maps to it). */
   #measured(activity) {
-    const measured = this.ctx.measured;
+    const measured = this.measured;
     if (!measured) return null;
-    return measuredRow({ activity, measured: measured.of(activity.id), states: this.ctx.store.states(), window: measured.payload?.window });
+    return measuredRow({ activity, measured: measured.of(activity.id), states: this.store.states(), window: measured.payload?.window });
   }
 
   /** Under the estimates: the measured figures in the same three columns, a figure more than
@@ -280,11 +304,11 @@ export class Stickies extends EventTarget {
   }
 
   #wasteContent(waste, editable) {
-    const store = this.ctx.store;
+    const store = this.store;
     const mine = store.myVotes(waste.id).length;
     const revealed = store.stream?.votes_revealed;
     const dots = h('span', { class: 'dots', 'aria-hidden': 'true' }, ...Array.from({ length: mine }, () => h('span', { class: 'dot mine' })));
-    const canVote = this.ctx.canVote();
+    const canVote = this.session.canVote();
     return [
       h('div', { class: 'waste-category' }, WASTE_CATEGORIES[waste.category] || waste.category),
       h('p', { class: 'field text', dataset: { field: 'text' } }, waste.text),
@@ -299,7 +323,7 @@ export class Stickies extends EventTarget {
 
   /** Markers of other people's work on this sticky (someone typing in it). */
   #decorate(element, kind, id) {
-    const editors = this.ctx.presence?.editorsOf(kind, id) || [];
+    const editors = this.presence?.editorsOf(kind, id) || [];
     element.classList.toggle('being-edited', editors.length > 0);
     if (editors.length) {
       element.append(h('span', { class: 'editing-marker' }, `${editors.join(', ')} ${editors.length > 1 ? 'are' : 'is'} editing…`));
@@ -311,10 +335,10 @@ export class Stickies extends EventTarget {
   /** Opens the form of (kind, id) in place, with `fieldName`'s input focused (the first
    * field's when none is named). Text inputs take the server's limits (the welcome frame). */
   startEdit(kind, id, fieldName) {
-    if (!this.ctx.canEdit()) return;
+    if (!this.session.canEdit()) return;
     const key = keyOf(kind, id);
     const element = this.elements.get(key);
-    const object = this.ctx.store.get(kind, id);
+    const object = this.store.get(kind, id);
     if (!element || !object) return;
     if (this.editing) this.#finishEdit(false);
     const inputs = {};
@@ -322,7 +346,7 @@ export class Stickies extends EventTarget {
     const more = kind === 'activity' ? moreSection(object, FORMS[kind].some((field) => field.more && field.name === fieldName)) : null;
     for (const field of FORMS[kind]) {
       const inputId = `edit-${kind}-${id}-${field.name}`;
-      const maxLength = this.ctx.maxLength(kind, field.name);
+      const maxLength = this.session.maxLength(kind, field.name);
       let input;
       if (field.type === 'color') input = h('input', { id: inputId, type: 'color' });
       else if (field.type === 'textarea') input = h('textarea', { id: inputId, rows: '2', maxlength: maxLength });
@@ -368,7 +392,7 @@ export class Stickies extends EventTarget {
     const first = inputs[fieldName] || Object.values(inputs)[0];
     first.focus();
     first.select?.();
-    this.ctx.connection.send({ type: 'editing', target: { kind, id } });
+    this.connection.send({ type: 'editing', target: { kind, id } });
   }
 
   /** Closes the form; with `save`, first sends what changed and keeps the form (and what was
@@ -376,7 +400,7 @@ export class Stickies extends EventTarget {
   async #finishEdit(save) {
     const editing = this.editing;
     if (!editing || (save && editing.saving)) return;
-    const object = this.ctx.store.get(editing.kind, editing.id);
+    const object = this.store.get(editing.kind, editing.id);
     if (save && object) {
       const changes = {};
       this.#clearErrors(editing);
@@ -394,20 +418,20 @@ export class Stickies extends EventTarget {
       if (Object.keys(changes).length) {
         this.#setSaving(editing, true);
         const data = { id: editing.id, ...changes, version: editing.original.version };
-        const sending = this.ctx.history.change(`edit of ${KIND_NAMES[editing.kind].toLowerCase()}`, [{ op: `${editing.kind}.update`, data }]);
-        const conflict = (rejection) => this.ctx.conflicts?.show(editing.kind, editing.id, changes, rejection);
+        const sending = this.history.change(`edit of ${KIND_NAMES[editing.kind].toLowerCase()}`, [{ op: `${editing.kind}.update`, data }]);
+        const conflict = (rejection) => this.conflicts?.show(editing.kind, editing.id, changes, rejection);
         let outcome;
         try {
           // Offline (now or while waiting), the edit waits for the network on the card, not here.
-          outcome = await Promise.race([sending, this.ctx.pendingEdits?.whenOffline(sending)].filter(Boolean));
+          outcome = await Promise.race([sending, this.pendingEdits?.whenOffline(sending)].filter(Boolean));
         } catch (rejection) {
-          if ((rejection?.frame || rejection)?.reason === 'conflict' && this.ctx.conflicts) {
+          if ((rejection?.frame || rejection)?.reason === 'conflict' && this.conflicts) {
             conflict(rejection);
             if (this.editing === editing) this.#finishEdit(false);
           } else this.#rejected(editing, rejection);
           return;
         }
-        if (outcome === 'queued') this.ctx.pendingEdits.track(editing.kind, editing.id, changes, sending, { onConflict: conflict });
+        if (outcome === 'queued') this.pendingEdits.track(editing.kind, editing.id, changes, sending, { onConflict: conflict });
         if (this.editing !== editing) return; // closed meanwhile (Cancel, another sticky)
       }
     }
@@ -415,7 +439,7 @@ export class Stickies extends EventTarget {
     const element = this.elements.get(editing.key);
     const hadFocus = editing.form.contains(document.activeElement) || document.activeElement === document.body;
     element?.classList.remove('editing');
-    this.ctx.connection.send({ type: 'editing', target: null });
+    this.connection.send({ type: 'editing', target: null });
     this.render(editing.kind, editing.id);
     if (hadFocus) element?.focus({ preventScroll: true });
   }
@@ -426,7 +450,7 @@ export class Stickies extends EventTarget {
     const frame = rejection?.frame || rejection || {};
     const reason = rejectionWords(frame, rejection);
     if (this.editing !== editing) { // the form was closed meanwhile: say so, at least
-      this.ctx.notify(`Your edit was not saved: ${reason}`, 'error');
+      this.notify(`Your edit was not saved: ${reason}`, 'error');
       return;
     }
     this.#setSaving(editing, false);
@@ -475,10 +499,10 @@ export class Stickies extends EventTarget {
       const action = event.target.closest('[data-action]')?.dataset.action;
       if (!action || this.editing?.key === key) return;
       event.stopPropagation();
-      if (action === 'link') this.ctx.links.start(id);
-      else if (action === 'vote') this.ctx.voting.vote(id, +1);
-      else if (action === 'unvote') this.ctx.voting.vote(id, -1);
-      else if (action === 'countermeasure') this.ctx.countermeasures.addFor(id);
+      if (action === 'link') this.actions.startLink(id);
+      else if (action === 'vote') this.actions.vote(id, +1);
+      else if (action === 'unvote') this.actions.vote(id, -1);
+      else if (action === 'countermeasure') this.actions.addCountermeasure(id);
     });
     element.addEventListener('dblclick', (event) => {
       if (this.editing?.key === key) return;
@@ -489,7 +513,7 @@ export class Stickies extends EventTarget {
       this.startEdit(kind, id, target.closest('[data-field]')?.dataset.field);
     });
     element.addEventListener('focus', () => {
-      if (!this.ctx.selection.has(key) && !this.pointerDown) this.ctx.selection.set([key]);
+      if (!this.selection.has(key) && !this.pointerDown) this.selection.set([key]);
     });
     element.addEventListener('keydown', (event) => {
       if (this.editing?.key === key || event.target !== element) return;
@@ -497,17 +521,17 @@ export class Stickies extends EventTarget {
       if (event.ctrlKey || event.metaKey || event.altKey) return;
       if (event.key === 'Enter' || event.key === 'F2') {
         event.preventDefault();
-        if (this.ctx.links.active && kind === 'activity') this.ctx.links.finish(id);
+        if (this.actions.linkingFrom() && kind === 'activity') this.actions.finishLink(id);
         else this.startEdit(kind, id);
-      } else if ((event.key === 'l' || event.key === 'L') && kind === 'activity' && this.ctx.canEdit()) {
+      } else if ((event.key === 'l' || event.key === 'L') && kind === 'activity' && this.session.canEdit()) {
         event.preventDefault();
-        this.ctx.links.start(id);
-      } else if ((event.key === 'v' || event.key === 'V') && kind === 'waste' && this.ctx.canVote()) {
+        this.actions.startLink(id);
+      } else if ((event.key === 'v' || event.key === 'V') && kind === 'waste' && this.session.canVote()) {
         event.preventDefault();
-        this.ctx.voting.vote(id, event.shiftKey ? -1 : +1);
-      } else if ((event.key === 'c' || event.key === 'C') && kind === 'waste' && this.ctx.canEdit()) {
+        this.actions.vote(id, event.shiftKey ? -1 : +1);
+      } else if ((event.key === 'c' || event.key === 'C') && kind === 'waste' && this.session.canEdit()) {
         event.preventDefault();
-        this.ctx.countermeasures.addFor(id);
+        this.actions.addCountermeasure(id);
       }
     });
     element.addEventListener('pointerdown', (event) => this.#pointerDown(event, kind, id));
@@ -517,30 +541,30 @@ export class Stickies extends EventTarget {
     const key = keyOf(kind, id);
     if (event.button > 0 || this.editing?.key === key || event.target.closest('button, input, textarea, select, a')) return;
     event.stopPropagation();
-    if (this.ctx.links.active) {
-      if (kind === 'activity') this.ctx.links.finish(id);
+    if (this.actions.linkingFrom()) {
+      if (kind === 'activity') this.actions.finishLink(id);
       return;
     }
-    const selection = this.ctx.selection;
+    const selection = this.selection;
     if (event.shiftKey) selection.toggle(key);
     else if (!selection.has(key)) selection.set([key]);
     this.pointerDown = true;
     this.elements.get(key).focus({ preventScroll: true });
     this.pointerDown = false;
-    if (!this.ctx.canEdit() || !selection.has(key)) return;
-    const start = this.ctx.canvas.toWorld(event.clientX, event.clientY);
+    if (!this.session.canEdit() || !selection.has(key)) return;
+    const start = this.canvas.toWorld(event.clientX, event.clientY);
     // A dragged activity takes its wastes (and their countermeasures) along.
-    const keys = withAttached(selection.items().filter((item) => STICKY_KINDS.includes(item.kind)).map((item) => item.key), this.ctx.store.list('waste'), this.ctx.store.list('countermeasure'));
+    const keys = withAttached(selection.items().filter((item) => STICKY_KINDS.includes(item.kind)).map((item) => item.key), this.store.list('waste'), this.store.list('countermeasure'));
     const origins = new Map(keys.map((k) => {
       const [itemKind, itemId] = k.split(':');
-      const object = this.ctx.store.get(itemKind, Number(itemId));
+      const object = this.store.get(itemKind, Number(itemId));
       return [k, { x: object.x, y: object.y }];
     }));
     const element = event.currentTarget;
     element.setPointerCapture(event.pointerId);
     this.drag = { keys, origins, start, moved: false };
     const move = (moveEvent) => {
-      const now = this.ctx.canvas.toWorld(moveEvent.clientX, moveEvent.clientY);
+      const now = this.canvas.toWorld(moveEvent.clientX, moveEvent.clientY);
       const dx = now.x - start.x;
       const dy = now.y - start.y;
       if (!this.drag.moved && Math.hypot(dx, dy) < 3) return;
@@ -555,7 +579,7 @@ export class Stickies extends EventTarget {
         sticky.style.top = `${origin.y + dy}px`;
         sticky.classList.add('dragging');
       }
-      this.ctx.links.renderLive(new Map(keys.map((k) => [k, { x: origins.get(k).x + dx, y: origins.get(k).y + dy }])));
+      this.actions.dragLinks(new Map(keys.map((k) => [k, { x: origins.get(k).x + dx, y: origins.get(k).y + dy }])));
     };
     const up = () => {
       element.removeEventListener('pointermove', move);
@@ -564,7 +588,7 @@ export class Stickies extends EventTarget {
       const drag = this.drag;
       this.drag = null;
       for (const k of keys) this.elements.get(k)?.classList.remove('dragging');
-      if (drag.moved) this.ctx.moveSelection(drag.dx, drag.dy, origins);
+      if (drag.moved) this.actions.move(drag.dx, drag.dy, origins);
     };
     element.addEventListener('pointermove', move);
     element.addEventListener('pointerup', up);

@@ -5,8 +5,9 @@ import { api } from './api.js';
 import { announce, fill, h } from './dom.js';
 
 export class Voting {
-  constructor(ctx, panel) {
-    this.ctx = ctx;
+  /** The dots panel in `panel` (`dotBudget` dots per person); votes through `perform`. */
+  constructor(panel, { root, store, session, perform, notify, dotBudget }) {
+    Object.assign(this, { root, store, session, perform, notify, dotBudget });
     this.panel = panel;
     this.budgetText = panel.querySelector('.vote-budget');
     this.revealButton = panel.querySelector('[data-action=reveal]');
@@ -17,51 +18,51 @@ export class Voting {
   }
 
   get budget() {
-    return this.ctx.config.dotBudget;
+    return this.dotBudget;
   }
 
   async vote(wasteId, delta) {
-    if (!this.ctx.canVote()) return;
-    const waste = this.ctx.store.get('waste', wasteId);
+    if (!this.session.canVote()) return;
+    const waste = this.store.get('waste', wasteId);
     if (delta > 0) {
-      if (this.ctx.store.myVotes().length >= this.budget) {
-        this.ctx.notify(`You have used all ${this.budget} of your dots. Take one back to move it.`, 'error');
+      if (this.store.myVotes().length >= this.budget) {
+        this.notify(`You have used all ${this.budget} of your dots. Take one back to move it.`, 'error');
         return;
       }
-      const frames = await this.ctx.perform('dot', [{ op: 'vote.create', data: { waste: wasteId } }]);
+      const frames = await this.perform('dot', [{ op: 'vote.create', data: { waste: wasteId } }]);
       if (frames) announce(`Dot added to ${waste?.text}. ${this.#left()} left.`);
     } else {
-      const mine = this.ctx.store.myVotes(wasteId);
+      const mine = this.store.myVotes(wasteId);
       if (!mine.length) return;
-      const frames = await this.ctx.perform('dot', [{ op: 'vote.delete', data: { id: mine[mine.length - 1].id } }]);
+      const frames = await this.perform('dot', [{ op: 'vote.delete', data: { id: mine[mine.length - 1].id } }]);
       if (frames) announce(`Dot taken back from ${waste?.text}. ${this.#left()} left.`);
     }
   }
 
   #left() {
-    return Math.max(0, this.budget - this.ctx.store.myVotes().length);
+    return Math.max(0, this.budget - this.store.myVotes().length);
   }
 
   async toggleReveal() {
     try {
-      await api('PATCH', `/api/streams/${this.ctx.store.stream.id}/`, { votes_revealed: !this.ctx.store.stream.votes_revealed });
+      await api('PATCH', `/api/streams/${this.store.stream.id}/`, { votes_revealed: !this.store.stream.votes_revealed });
     } catch (error) {
-      this.ctx.notify(error.message, 'error');
+      this.notify(error.message, 'error');
     }
   }
 
   render() {
-    const store = this.ctx.store;
+    const store = this.store;
     const revealed = Boolean(store.stream?.votes_revealed);
     const used = store.myVotes().length;
-    this.budgetText.textContent = this.ctx.canVote()
+    this.budgetText.textContent = this.session.canVote()
       ? `You have ${Math.max(0, this.budget - used)} of ${this.budget} dots left.`
       : 'Viewers watch the vote.';
     if (this.revealButton) {
       this.revealButton.textContent = revealed ? 'Hide votes' : 'Reveal votes';
       this.revealButton.setAttribute('aria-pressed', String(revealed));
     }
-    this.ctx.root.classList.toggle('votes-revealed', revealed);
+    this.root.classList.toggle('votes-revealed', revealed);
     this.scheduleRefresh();
   }
 
@@ -71,9 +72,9 @@ export class Voting {
   }
 
   async refresh() {
-    if (!this.ctx.store.stream) return;
+    if (!this.store.stream) return;
     try {
-      this.ranking = await api('GET', `/api/streams/${this.ctx.store.stream.id}/ranking/`);
+      this.ranking = await api('GET', `/api/streams/${this.store.stream.id}/ranking/`);
     } catch {
       return;
     }
