@@ -4,7 +4,6 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db import connection
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -64,13 +63,8 @@ def membership_columns_sql(*, workshop: str, user: str) -> str:
 def member_roles_get(*, workshop_id: int, user_ids: list[Any]) -> dict[Any, tuple[int, str]]:
     """{user id: (membership id, role)} of those of `user_ids` who are members of the workshop
     (one query; for group commit, which authorises a batch of ops at once)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT user_id, id, role FROM {Membership._meta.db_table} "  # noqa: S608
-            "WHERE workshop_id = %s AND user_id = ANY(%s)",
-            [workshop_id, user_ids],
-        )
-        return {user: (pk, role) for user, pk, role in cursor.fetchall()}
+    members = Membership.objects.filter(workshop_id=workshop_id, user_id__in=user_ids)
+    return {user: (pk, role) for user, pk, role in members.values_list("user_id", "id", "role")}
 
 
 def workshop_list(*, user: AnyUser) -> QuerySet[Workshop]:

@@ -211,14 +211,14 @@ class Batch:
             return None
         batch = cls(stream_id=stream_id, seq=seq, workshop_id=workshop_id, locked=locked)
         batch.members = member_roles_get(workshop_id=batch.workshop_id, user_ids=users)
-        with connection.cursor() as cursor:
-            if client_ids:
-                cursor.execute(
-                    "SELECT actor_id, client_id, seq FROM streams_op WHERE stream_id = %s "
-                    "AND client_id = ANY(%s) AND seq > %s ORDER BY seq DESC",
-                    [stream_id, client_ids, batch.seq - replay_limit()],
-                )
-                batch.applied = {(actor, cid): done for actor, cid, done in cursor.fetchall()}
+        if client_ids:
+            sent = Op.objects.filter(
+                stream_id=stream_id, client_id__in=client_ids, seq__gt=batch.seq - replay_limit()
+            ).order_by("-seq")
+            batch.applied = {
+                (actor, cid): done
+                for actor, cid, done in sent.values_list("actor_id", "client_id", "seq")
+            }
         batch.objects_read(requests)
         return batch
 

@@ -5,8 +5,12 @@ them, in the batch, see what they wrote."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from collections import Counter
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -18,6 +22,7 @@ from streams.services.board import OpRequest, ops_apply
 from tests.factories import ActivityFactory, NoteFactory, WasteFactory
 
 pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _shape(sql: str) -> str:
@@ -143,3 +148,32 @@ def test_a_held_update_the_database_refuses_sends_the_batch_one_op_at_a_time(cas
     texts = dict(Note.objects.filter(stream=cast.stream).values_list("pk", "text"))
     assert [texts[note.pk] for note in notes] == ["a", "before", "b"]
     assert list(Op.objects.filter(stream=cast.stream).values_list("seq", flat=True)) == [1, 2]
+
+
+#: Group commit's cases that hold on any database, run on SQLite too (below).
+ON_ANY_DATABASE = [
+    f"{__file__}::test_the_updates_of_a_batch_are_written_as_its_ops_left_them",
+    f"{__file__}::test_an_op_that_reads_the_map_sees_the_moves_before_it_in_its_batch",
+    f"{__file__}::test_after_a_rejected_op_the_next_op_on_its_object_builds_on_the_held_updates",
+    f"{ROOT}/tests/streams/test_board_services.py::test_a_batch_shares_one_lock_and_gives_seqs_only_to_applied_ops",
+    f"{ROOT}/tests/streams/test_board_services.py::test_a_batch_the_database_fails_is_applied_op_by_op",
+]
+
+
+def test_group_commit_applies_batches_on_the_embedded_default_sqlite(tmp_path):
+    """`make run` keeps the map in SQLite, where the batch's reads once used PostgreSQL's
+    `= ANY(%s)` and every batch of two ops or more was refused as unavailable. The cases
+    above that hold on any database pass there, in a subprocess on a SQLite file."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.endswith(("REDIS_URL", "BROKER_URL")) and key != "DATABASE_URL"
+    }
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", *ON_ANY_DATABASE, "-q", "-p", "no:cacheprovider",
+         "-o", "addopts="],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert f"{len(ON_ANY_DATABASE)} passed" in result.stdout
