@@ -29,69 +29,97 @@ export class Links {
     );
   }
 
+  /** Draws the store's links and connectors between the cards' boxes (`overrides`: keyed
+   * provisional positions). Incremental: a link drawn before keeps its element and only the
+   * attributes that changed are set (a board of hundreds of links redraws on every change to
+   * an activity, a link, the selection or a card's size); a link gone is removed, a new one
+   * added, all in the store's order. What it shows equals a drawing from scratch. */
   render(overrides = new Map()) {
     const focused = document.activeElement?.closest?.('[data-link]')?.dataset.link;
-    while (this.group.firstChild) this.group.firstChild.remove();
-    this.drawn = new Map(); // link id -> its group, for renderLive
     const store = this.store;
     const links = store.list('link');
     const critical = criticalMarks(store.summary, store.list('activity'), links).links;
     const loopsAt = new Map(); // rework loops already drawn over an activity: lift the next
     this.loopTop = Infinity; // how high the loops reach (the fit keeps them in view)
+    const before = this.drawn || new Map();
+    this.drawn = new Map(); // link id -> its group, in the store's order
     for (const link of links) {
-      const source = this.#box(link.source, overrides);
-      const target = this.#box(link.target, overrides);
-      if (!source || !target) continue;
-      const sourceActivity = store.get('activity', link.source);
-      const sourceTitle = sourceActivity?.title ?? '';
-      const targetTitle = store.get('activity', link.target)?.title ?? '';
-      const key = keyOf('link', link.id);
-      const rework = isRework(link);
-      const removable = this.session.canEdit() && (!rework || this.session.facilitator);
-      let d;
-      let label = null;
-      let words;
-      if (rework) {
-        const lift = 18 * (loopsAt.get(link.source) || 0);
-        loopsAt.set(link.source, (loopsAt.get(link.source) || 0) + 1);
-        const loop = loopBetween(source, target, lift);
-        d = loop.d;
-        this.loopTop = Math.min(this.loopTop, loop.labelY - 16);
-        const share = Math.round(reworkShare(sourceActivity));
-        label = s('text', { x: loop.labelX, y: loop.labelY, class: 'rework-share', 'text-anchor': 'middle' }, `${share}% back`);
-        words = `Rework loop from ${sourceTitle} back to ${targetTitle}: ${share}% of the work is sent back ` +
-          `(${sourceTitle} is ${Math.round(Number(sourceActivity?.pca ?? 100))}% complete and accurate) and runs again from ${targetTitle}`;
-      } else {
-        d = pathBetween(source, target);
-        words = `Link from ${sourceTitle} to ${targetTitle}${critical.has(link.id) ? ', on the critical path' : ''}`;
-      }
-      const css = ['link', rework ? 'rework' : '', critical.has(link.id) ? 'critical' : '', this.selection.has(key) ? 'selected' : ''];
-      const group = s('g', {
-        class: css.filter(Boolean).join(' '),
-        tabindex: '0',
-        role: 'button',
-        'aria-label': `${words}${removable ? '. Press Delete to remove it' : ''}`,
-        'data-link': String(link.id),
-        'data-key': key,
-        'data-kind': link.kind || 'flow',
-      }, s('path', { d, class: 'link-hit' }), s('path', { d, class: 'link-line', 'marker-end': `url(#${rework ? 'board-arrow-rework' : critical.has(link.id) ? 'board-arrow-critical' : 'board-arrow'})` }), label);
-      group.addEventListener('pointerdown', (event) => {
-        event.stopPropagation();
-        if (event.shiftKey) this.selection.toggle(key);
-        else this.selection.set([key]);
-        group.focus();
-      });
-      group.addEventListener('focus', () => { if (!this.selection.has(key)) this.selection.set([key]); });
-      this.group.append(group);
+      const look = this.#look(link, overrides, critical, loopsAt);
+      if (!look) continue;
+      const group = before.get(link.id) || this.#group(link);
+      before.delete(link.id);
+      paint(group, look);
       this.drawn.set(link.id, group);
-      if (focused === String(link.id)) group.focus({ preventScroll: true });
     }
+    for (const group of before.values()) group.remove();
+    let here = this.group.firstChild; // later links paint over earlier ones: keep the order
+    for (const group of this.drawn.values()) {
+      if (group === here) here = group.nextSibling;
+      else this.group.insertBefore(group, here);
+    }
+    const again = focused !== undefined && this.drawn.get(Number(focused));
+    if (again && document.activeElement !== again) again.focus({ preventScroll: true });
     this.#renderConnectors(overrides);
   }
 
-  /** A waste's dashed line to the activity it is pinned to, a countermeasure's to its waste. */
+  /** How `link` is drawn now, or null when one of its ends has no card. */
+  #look(link, overrides, critical, loopsAt) {
+    const store = this.store;
+    const source = this.#box(link.source, overrides);
+    const target = this.#box(link.target, overrides);
+    if (!source || !target) return null;
+    const sourceActivity = store.get('activity', link.source);
+    const sourceTitle = sourceActivity?.title ?? '';
+    const targetTitle = store.get('activity', link.target)?.title ?? '';
+    const rework = isRework(link);
+    const onPath = critical.has(link.id);
+    const removable = this.session.canEdit() && (!rework || this.session.facilitator);
+    let d;
+    let label = null;
+    let words;
+    if (rework) {
+      const lift = 18 * (loopsAt.get(link.source) || 0);
+      loopsAt.set(link.source, (loopsAt.get(link.source) || 0) + 1);
+      const loop = loopBetween(source, target, lift);
+      d = loop.d;
+      this.loopTop = Math.min(this.loopTop, loop.labelY - 16);
+      const share = Math.round(reworkShare(sourceActivity));
+      label = { x: loop.labelX, y: loop.labelY, text: `${share}% back` };
+      words = `Rework loop from ${sourceTitle} back to ${targetTitle}: ${share}% of the work is sent back ` +
+        `(${sourceTitle} is ${Math.round(Number(sourceActivity?.pca ?? 100))}% complete and accurate) and runs again from ${targetTitle}`;
+    } else {
+      d = pathBetween(source, target);
+      words = `Link from ${sourceTitle} to ${targetTitle}${onPath ? ', on the critical path' : ''}`;
+    }
+    const css = ['link', rework ? 'rework' : '', onPath ? 'critical' : '', this.selection.has(keyOf('link', link.id)) ? 'selected' : ''];
+    return {
+      class: css.filter(Boolean).join(' '),
+      'aria-label': `${words}${removable ? '. Press Delete to remove it' : ''}`,
+      'data-kind': link.kind || 'flow',
+      d,
+      marker: `url(#${rework ? 'board-arrow-rework' : onPath ? 'board-arrow-critical' : 'board-arrow'})`,
+      label,
+    };
+  }
+
+  /** A link's element, made once: focusable, selected by a click (shift adds). */
+  #group(link) {
+    const key = keyOf('link', link.id);
+    const group = s('g', { tabindex: '0', role: 'button', 'data-link': String(link.id), 'data-key': key },
+      s('path', { class: 'link-hit' }), s('path', { class: 'link-line' }));
+    group.addEventListener('pointerdown', (event) => {
+      event.stopPropagation();
+      if (event.shiftKey) this.selection.toggle(key);
+      else this.selection.set([key]);
+      group.focus();
+    });
+    group.addEventListener('focus', () => { if (!this.selection.has(key)) this.selection.set([key]); });
+    return group;
+  }
+
+  /** A waste's dashed line to the activity it is pinned to, a countermeasure's to its waste;
+   * kept per waste or countermeasure and moved only when its ends did. */
   #renderConnectors(overrides) {
-    while (this.connectors.firstChild) this.connectors.firstChild.remove();
     const store = this.store;
     const box = (kind, id) => {
       if (!store.get(kind, id) || !this.stickies.element(kind, id)) return null;
@@ -103,15 +131,31 @@ export class Links {
       ...store.list('waste').map((waste) => ['waste', waste.id, 'activity', waste.activity]),
       ...store.list('countermeasure').map((countermeasure) => ['countermeasure', countermeasure.id, 'waste', countermeasure.waste]),
     ];
+    const before = this.connected || new Map();
+    this.connected = new Map(); // 'kind:id' -> {line, end}
     for (const [kind, id, ownerKind, ownerId] of pairs) {
       if (ownerId === null || ownerId === undefined) continue;
       const from = box(ownerKind, ownerId);
       const to = box(kind, id);
       if (!from || !to) continue;
       const [start, end] = [edgePoint(from, centre(to)), edgePoint(to, centre(from))];
-      this.connectors.append(
-        s('line', { x1: start.x, y1: start.y, x2: end.x, y2: end.y, class: `connector ${kind}`, 'data-connector': keyOf(kind, id) }),
-        s('circle', { cx: start.x, cy: start.y, r: 4, class: `connector-end ${kind}` }));
+      const key = keyOf(kind, id);
+      let drawn = before.get(key);
+      before.delete(key);
+      if (!drawn) {
+        drawn = {
+          line: s('line', { class: `connector ${kind}`, 'data-connector': key }),
+          end: s('circle', { r: 4, class: `connector-end ${kind}` }),
+        };
+        this.connectors.append(drawn.line, drawn.end);
+      }
+      paint(drawn.line, { x1: start.x, y1: start.y, x2: end.x, y2: end.y });
+      paint(drawn.end, { cx: start.x, cy: start.y });
+      this.connected.set(key, drawn);
+    }
+    for (const { line, end } of before.values()) {
+      line.remove();
+      end.remove();
     }
   }
 
@@ -129,8 +173,7 @@ export class Links {
       const source = this.#box(link.source, positions);
       const target = this.#box(link.target, positions);
       if (!source || !target) continue;
-      const d = pathBetween(source, target);
-      for (const path of this.drawn.get(link.id).querySelectorAll('path')) path.setAttribute('d', d);
+      paint(this.drawn.get(link.id), { d: pathBetween(source, target) });
     }
     this.#renderConnectors(positions);
   }
@@ -193,6 +236,29 @@ export class Links {
     const position = overrides.get(key);
     return position ? { ...box, ...position } : box;
   }
+}
+
+/** Sets on `element` those of `look`'s values that differ from what it was last given
+ * (the value it holds is remembered on it; one DOM write per change, none otherwise). A link's
+ * group takes `d`, `marker` and `label` into its paths and its share label. */
+function paint(element, look) {
+  const had = element.vsmLook || {};
+  for (const [name, value] of Object.entries(look)) {
+    if (name === 'label' ? JSON.stringify(had.label) === JSON.stringify(value) : had[name] === value) continue;
+    if (name === 'd') for (const path of element.querySelectorAll('path')) path.setAttribute('d', value);
+    else if (name === 'marker') element.querySelector('.link-line').setAttribute('marker-end', value);
+    else if (name === 'label') {
+      let text = element.querySelector('text.rework-share');
+      if (!value) text?.remove();
+      else {
+        if (!text) element.append(text = s('text', { class: 'rework-share', 'text-anchor': 'middle' }));
+        text.setAttribute('x', value.x);
+        text.setAttribute('y', value.y);
+        text.textContent = value.text;
+      }
+    } else element.setAttribute(name, value);
+  }
+  element.vsmLook = { ...had, ...look };
 }
 
 /** Over the cards: up from the source's top, back and down onto the target's top. */
