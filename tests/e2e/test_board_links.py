@@ -18,14 +18,13 @@ from tests.factories import ActivityFactory, LinkFactory, WasteFactory
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 # Marks every link's and connector's element; MARKED says which still carry the mark.
-MARK = """() => {
-  for (const element of document.querySelectorAll('.board-links [data-link], .board-links [data-connector]')) {
-    element.vsmMarked = true;
-  }
+DRAWN_ELEMENTS = ".board-links [data-link], .board-links [data-connector]"
+MARK = """(selector) => {
+  for (const element of document.querySelectorAll(selector)) element.vsmMarked = true;
 }"""
-MARKED = """() => {
+MARKED = """(selector) => {
   const kept = {};
-  for (const element of document.querySelectorAll('.board-links [data-link], .board-links [data-connector]')) {
+  for (const element of document.querySelectorAll(selector)) {
     kept[element.dataset.link ?? element.dataset.connector] = Boolean(element.vsmMarked);
   }
   return kept;
@@ -42,11 +41,14 @@ DRAWN = """(svg) => {
       class: group.getAttribute('class'),
       label: group.getAttribute('aria-label'),
       kind: group.dataset.kind,
-      paths: [...group.querySelectorAll('path')].map((path) => [path.getAttribute('class'), path.getAttribute('d'), path.getAttribute('marker-end')]),
-      share: [...group.querySelectorAll('text')].map((text) => [round(text.getAttribute('x')), round(text.getAttribute('y')), text.textContent]),
+      paths: [...group.querySelectorAll('path')].map((path) =>
+        ['class', 'd', 'marker-end'].map((name) => path.getAttribute(name))),
+      share: [...group.querySelectorAll('text')].map((text) =>
+        [round(text.getAttribute('x')), round(text.getAttribute('y')), text.textContent]),
     })),
     connectors: [...root.querySelectorAll('.connectors line')].map((line) =>
-      [line.dataset.connector, ...['x1', 'y1', 'x2', 'y2'].map((end) => round(line.getAttribute(end)))]),
+      [line.dataset.connector,
+       ...['x1', 'y1', 'x2', 'y2'].map((end) => round(line.getAttribute(end)))]),
     ends: root.querySelectorAll('.connectors circle').length,
   };
 }"""
@@ -60,8 +62,11 @@ FROM_SCRATCH = """async () => {
   svg.id = 'links-from-scratch';
   document.body.append(svg);
   const banner = document.createElement('div');
-  new Links(svg, banner, { root: document.createElement('div'), store: app.store, selection: app.selection,
-    session: app.session, stickies: app.stickies, canvas: app.canvas, perform: () => null, notify: () => {} }).render();
+  new Links(svg, banner, {
+    root: document.createElement('div'), store: app.store, selection: app.selection,
+    session: app.session, stickies: app.stickies, canvas: app.canvas,
+    perform: () => null, notify: () => {},
+  }).render();
 }"""
 
 
@@ -87,7 +92,7 @@ def test_changes_update_the_links_in_place_and_draw_what_a_fresh_drawing_draws(
     def change(op: str, data: dict[str, Any]) -> None:
         off_the_loop(op_apply, actor=cast.facilitator, stream_id=stream.pk, op=op, data=data)
 
-    page.evaluate(MARK)
+    page.evaluate(MARK, DRAWN_ELEMENTS)
     first_line, second_line = _line(page, first.pk), _line(page, second.pk)
     connector = page.locator(".connectors line").get_attribute("x1")
 
@@ -95,7 +100,7 @@ def test_changes_update_the_links_in_place_and_draw_what_a_fresh_drawing_draws(
     change("activity.move", {"id": ship.pk, "x": 700, "y": 160})
     assert eventually(lambda: _line(page, second.pk) != second_line)
     assert _line(page, first.pk) == first_line
-    assert page.evaluate(MARKED) == {
+    assert page.evaluate(MARKED, DRAWN_ELEMENTS) == {
         str(first.pk): True,
         str(second.pk): True,
         f"waste:{waste.pk}": True,
@@ -105,7 +110,7 @@ def test_changes_update_the_links_in_place_and_draw_what_a_fresh_drawing_draws(
     change("activity.move", {"id": build.pk, "x": 360, "y": 100})
     assert eventually(lambda: _line(page, first.pk) != first_line)
     assert eventually(lambda: page.locator(".connectors line").get_attribute("x1") != connector)
-    assert set(page.evaluate(MARKED).values()) == {True}
+    assert set(page.evaluate(MARKED, DRAWN_ELEMENTS).values()) == {True}
 
     # A retitle says itself in the links' words; a rework loop comes, the first link goes.
     change("activity.update", {"id": intake.pk, "title": "Intake and triage"})
@@ -117,7 +122,7 @@ def test_changes_update_the_links_in_place_and_draw_what_a_fresh_drawing_draws(
     assert eventually(lambda: page.locator(".link-paths > g.rework").count() == 1)
     change("link.delete", {"id": first.pk})
     assert eventually(lambda: page.locator(f'[data-link="{first.pk}"]').count() == 0)
-    kept = page.evaluate(MARKED)
+    kept = page.evaluate(MARKED, DRAWN_ELEMENTS)
     loop = page.locator(".link-paths > g.rework").get_attribute("data-link")
     assert kept == {str(second.pk): True, loop: False, f"waste:{waste.pk}": True}
     assert "back" in page.locator(".link-paths > g.rework text").text_content()
