@@ -237,7 +237,7 @@ def work_history(workshop_id: int) -> History:
 def measured_flow_get(
     *, user: AnyUser, workshop_id: int, start: date, end: date, as_of: datetime, interval: str
 ) -> dict[str, Any]:
-    """The measured flow of a workshop's work items (members only; Http404 otherwise)."""
+    """The measured flow of a workshop's work items (members only; NotFound otherwise)."""
     membership_get(user=user, workshop_id=workshop_id)
     return measured_flow(
         work_history(workshop_id), start=start, end=end, as_of=as_of, interval=interval
@@ -254,7 +254,7 @@ def map_measured_get(
     *, user: AnyUser, stream_id: Any, start: date, end: date, as_of: datetime
 ) -> dict[str, Any]:
     """A map's activities, estimated and measured from the workshop's work items through the
-    tracker states assigned to them (members only; Http404 otherwise). docs/flow-metrics.md
+    tracker states assigned to them (members only; NotFound otherwise). docs/flow-metrics.md
     ("The map against measured flow") defines each figure."""
     stream, _ = stream_get(user=user, stream_id=stream_id)
     return map_measured(stream, start=start, end=end, as_of=as_of)

@@ -42,8 +42,6 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from channels.utils import await_many_dispatch
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
 
 from streams import extensions
 from streams.auth import session_signed_in
@@ -55,9 +53,9 @@ from streams.ratelimit import Limits, person_limits
 from streams.replay import board_sync, stream_head
 from streams.selectors import stream_get
 from streams.services.board import ACTIONS, DatabaseUnavailable, OpAlreadyApplied, OpRequest
-from vsm_site.concurrency import EditConflict
+from vsm_site.errors import APPLICATION_REFUSALS, NotFound, Rejection, rejection_of
 from vsm_site.ids import row_id
-from vsm_site.validation import errors_in_words, storable_text
+from vsm_site.validation import storable_text
 from workshops.events import CLOSE_SIGNED_OUT, concerns, person_group
 
 logger = logging.getLogger(__name__)
@@ -85,15 +83,6 @@ def _utf8_size(text: str) -> int:
     if len(text) > CLOSE_FRAME_BYTES:
         return len(text)  # at least that many bytes; no need to encode it
     return len(text.encode("utf-8", "surrogatepass"))
-
-
-def _error_detail(exc: ValidationError) -> tuple[str, dict[str, list[str]] | None]:
-    """The rejection in words ("Title must be at most 200 characters."), and the messages
-    per field for a client that shows each beside its input."""
-    if hasattr(exc, "error_dict"):
-        errors = exc.message_dict
-        return errors_in_words(errors), errors
-    return " ".join(exc.messages) or "The change is not valid.", None
 
 
 class BoardConsumer(AsyncWebsocketConsumer):
@@ -159,7 +148,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
             _, membership = await database_sync_to_async(stream_get)(
                 user=self.user, stream_id=self.stream_id
             )
-        except Http404:
+        except NotFound:
             await self.close(code=CLOSE_NOT_FOUND)
             return
         self.role, self.can_edit = str(membership.role), bool(membership.can_edit)
@@ -357,24 +346,12 @@ class BoardConsumer(AsyncWebsocketConsumer):
             else:
                 self._push({"type": "ack", "id": client_id, "seq": already.seq})
             return
-        except ValidationError as exc:
-            detail, errors = _error_detail(exc)
-            self._reject(client_id, "invalid", detail, errors=errors)
-            return
-        except EditConflict as conflict:
-            # A stale versioned update: the client shows both and lets the person choose.
-            self._reject(
-                client_id,
-                "conflict",
-                conflict.detail,
-                extra={"fields": conflict.fields, "current": conflict.current, "by": conflict.by},
-            )
-            return
-        except PermissionDenied as exc:
-            self._reject(client_id, "forbidden", str(exc) or "Not allowed.")
-            return
-        except Http404 as exc:
-            self._reject(client_id, "not_found", str(exc) or "No such object.")
+        except APPLICATION_REFUSALS as refusal:
+            # The envelope REST answers for the same refusal (vsm_site.errors); a conflict
+            # carries the object as it is now, and the client shows both to choose from.
+            rejection = rejection_of(refusal)
+            assert rejection is not None
+            self._send_rejection(client_id, rejection)
             return
         except DatabaseUnavailable:
             self._reject(
@@ -529,7 +506,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
                 head = await database_sync_to_async(stream_head)(
                     user=self.user, stream_id=self.stream_id
                 )
-            except Http404:
+            except NotFound:
                 await self.close(code=CLOSE_NOT_FOUND)
                 return
             # Signed out meanwhile, should the close message have been lost.
@@ -569,7 +546,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
                     sync = await database_sync_to_async(board_sync)(
                         user=self.user, stream_id=self.stream_id, since=since
                     )
-                except Http404:
+                except NotFound:
                     await self.close(code=CLOSE_NOT_FOUND)
                     return False
                 if sync.snapshot is not None:
@@ -622,25 +599,13 @@ class BoardConsumer(AsyncWebsocketConsumer):
             with contextlib.suppress(Exception):  # the server may have closed it meanwhile
                 await self.close(code=code)
 
-    def _reject(
-        self,
-        client_id: str | None,
-        reason: str,
-        detail: str,
-        *,
-        errors: dict[str, list[str]] | None = None,
-        extra: dict[str, Any] | None = None,
-    ) -> None:
-        frame: dict[str, Any] = {
-            "type": "rejected",
-            "id": client_id,
-            "reason": reason,
-            "detail": detail,
-        }
-        if errors:
-            frame["errors"] = errors
-        frame.update(extra or {})
-        self._push(frame)
+    def _reject(self, client_id: str | None, reason: str, detail: str) -> None:
+        """A `rejected` frame of `reason` (a code of vsm_site.errors.REASONS)."""
+        self._send_rejection(client_id, Rejection(reason, detail))
+
+    def _send_rejection(self, client_id: str | None, rejection: Rejection) -> None:
+        """The `rejected` frame: `type` and `id`, then the error envelope REST answers with."""
+        self._push({"type": "rejected", "id": client_id, **rejection.envelope()})
 
     def _push(self, frame: dict[str, Any]) -> None:
         """Queues a frame for this client, after everything queued before it."""

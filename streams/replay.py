@@ -35,7 +35,7 @@ class BoardSync:
 def board_sync(*, user: AnyUser, stream_id: int, since: int | None) -> BoardSync:
     """Everything after `since` on the board the user may read.
 
-    Raises Http404 when the user is (no longer) a member. Replays when every op after `since`
+    Raises NotFound when the user is (no longer) a member. Replays when every op after `since`
     is still in the log, within `replay_limit()` ops, and none of them is a `stream.update`
     (which may change whose votes are visible); otherwise returns a snapshot. Ops committed
     after the stream row was read are left for the live path (they arrive as frames).
@@ -71,6 +71,6 @@ def op_message(op: Op) -> dict[str, Any]:
 
 
 def stream_head(*, user: AnyUser, stream_id: int) -> int:
-    """The stream's latest seq; Http404 when the user is (no longer) a member."""
+    """The stream's latest seq; NotFound when the user is (no longer) a member."""
     stream, _ = stream_get(user=user, stream_id=stream_id)
     return stream.seq

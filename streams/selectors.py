@@ -7,11 +7,11 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Model, QuerySet
-from django.http import Http404
 
 from streams import extensions
 from streams.kinds import KINDS, Kind, stream_data
 from streams.models import Countermeasure, Link, Op, ValueStream, Vote, Waste
+from vsm_site.errors import NotFound
 from vsm_site.ids import row_id
 from workshops.models import Membership
 from workshops.selectors import facilitation_data, membership_get
@@ -20,32 +20,32 @@ AnyUser = AbstractBaseUser | AnonymousUser
 
 
 def stream_get(*, user: AnyUser, stream_id: Any) -> tuple[ValueStream, Membership]:
-    """The stream and the user's membership of its workshop. Raises the same Http404 for
+    """The stream and the user's membership of its workshop. Raises the same NotFound for
     non-members as for a stream that does not exist (or an id no row can have), so existence
     is never revealed."""
     stream_id = row_id(stream_id)
     stream = ValueStream.objects.filter(pk=stream_id).first() if stream_id else None
     if stream is None:
-        raise Http404("No such value stream.")
+        raise NotFound("No such value stream.")
     try:
         return stream, membership_get(user=user, workshop_id=stream.workshop_id)
-    except Http404:
-        raise Http404("No such value stream.") from None
+    except NotFound:
+        raise NotFound("No such value stream.") from None
 
 
 def board_object_get(*, user: AnyUser, kind: str, object_id: Any) -> Model:
-    """One board object of `kind` the user may see. Raises the same Http404 as for a missing
+    """One board object of `kind` the user may see. Raises the same NotFound as for a missing
     object when the user is not a member of its workshop, or when it is another member's dot
     before the votes are revealed."""
     spec = KINDS[kind]
-    missing = Http404(f"No such {spec.name}.")
+    missing = NotFound(f"No such {spec.name}.")
     object_id = row_id(object_id)
     obj = spec.model._default_manager.filter(pk=object_id).first() if object_id else None
     if obj is None:
         raise missing
     try:
         stream, membership = stream_get(user=user, stream_id=obj.stream_id)  # type: ignore[attr-defined]
-    except Http404:
+    except NotFound:
         raise missing from None
     if isinstance(obj, Vote) and not vote_visible(
         voter_id=obj.member_id, membership=membership, votes_revealed=stream.votes_revealed

@@ -222,3 +222,53 @@ def test_the_table_scan_catches_a_foreign_table():
     source = 'SQL = "SELECT m.id FROM workshops_membership m WHERE m.user_id = %s"'
     assert foreign_tables("streams", source)
     assert foreign_tables("workshops", source) == []
+
+
+# Refusals are the application's; HTTP is the edges' (docs/architecture.md, "Errors") --------
+
+#: The modules that may name Django's Http404, each with its reason: the edges that turn the
+#: application's refusals into an HTTP answer. Services and selectors raise
+#: `vsm_site.errors.NotFound`, which the API, the sockets and the pages map themselves.
+HTTP404_EDGES = {
+    "vsm_site/errors.py": "the pages' middleware answers a NotFound with Django's 404 page",
+    "vsm_site/api.py": "the API's handler answers an Http404 of DRF's own lookups as not_found",
+}
+
+
+def http404_uses(source: str) -> list[int]:
+    """The lines of `source` that import, raise or catch Django's `Http404` (by any path)."""
+
+    def names_it(node: ast.AST) -> bool:
+        if isinstance(node, ast.ImportFrom):
+            return any(alias.name == "Http404" for alias in node.names)
+        return "Http404" in (getattr(node, "id", None), getattr(node, "attr", None))
+
+    return sorted({node.lineno for node in ast.walk(ast.parse(source)) if names_it(node)})
+
+
+def test_only_the_edges_name_djangos_http404():
+    violations = [
+        f"{path.relative_to(ROOT)} line {line}"
+        for _, path in _modules()
+        if path.relative_to(ROOT).as_posix() not in HTTP404_EDGES
+        for line in http404_uses(path.read_text())
+    ]
+    assert violations == [], "\n".join(violations)
+
+
+def test_each_http404_edge_still_names_it():
+    for module in HTTP404_EDGES:
+        assert http404_uses((ROOT / module).read_text()), module
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from django.http import Http404\n",
+        "import django.http\n\ndef f():\n    raise django.http.Http404('No such waste.')\n",
+        "from django import http\n\ntry:\n    pass\nexcept http.Http404:\n    pass\n",
+    ],
+)
+def test_the_http404_scan_catches_a_service_naming_it(source):
+    assert http404_uses(source)
+    assert http404_uses("from vsm_site.errors import NotFound\nraise NotFound('x')\n") == []

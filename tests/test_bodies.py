@@ -29,7 +29,7 @@ asgi_servers = servers.asgi_servers
 def _too_large(response: Any) -> str:
     assert response.status_code == 413, (response.status_code, response.content[:200])
     detail = response.json()["detail"]
-    assert "larger than" in detail
+    assert "larger than" in detail and response.json()["reason"] == "too_large"
     return detail
 
 
@@ -61,7 +61,7 @@ def test_a_body_within_the_limit_is_parsed_and_validated(cast, client_for):
     response = client_for(cast.facilitator).generic(
         "POST", "/api/workshops/", body, content_type="application/json"
     )
-    assert response.status_code == 400 and "goal" in response.json()
+    assert response.status_code == 400 and "goal" in response.json()["errors"]
 
 
 class CountingStream(io.BytesIO):
@@ -91,6 +91,7 @@ def test_json_nested_beyond_the_parser_is_a_400(cast, client_for):
         "POST", "/api/workshops/", body, content_type="application/json"
     )
     assert response.status_code == 400 and "nested" in response.json()["detail"]
+    assert response.json()["reason"] == "malformed"
 
 
 @pytest.mark.django_db

@@ -234,7 +234,7 @@ def test_a_workshop_filter_beyond_any_row_is_a_400(request, backend, big, browse
         return
     response = browser.get("/api/streams/", {"workshop": str(BEYOND[big])})
     assert response.status_code == 400
-    assert response.json() == {"workshop": ["Must be a workshop id."]}
+    assert response.json()["errors"] == {"workshop": ["Must be a workshop id."]}
 
 
 # (method, path under /api/, body, the field that must be refused); "{x}" is the world's x.
@@ -281,7 +281,7 @@ def test_a_body_reference_beyond_any_row_is_a_400_on_its_field(
         url, json.dumps(_filled(body, ids)), content_type="application/json"
     )
     assert response.status_code == 400, (response.status_code, response.content[:300])
-    assert field in response.json()
+    assert field in response.json()["errors"]
 
 
 # The board socket -------------------------------------------------------------------------

@@ -360,6 +360,7 @@ def test_outsider_gets_the_same_404_as_for_an_object_that_does_not_exist(
     existing, absent = _call(client, method, path, world), _call(client, method, path, missing)
     assert existing.status_code == absent.status_code == 404
     assert existing.json() == absent.json()
+    assert existing.json()["reason"] == "not_found"
 
 
 def test_outsider_naming_a_workshop_gets_the_same_400_as_for_one_that_does_not_exist(

@@ -182,7 +182,9 @@ def _operations(schema: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]
 
 def test_every_operation_documents_the_errors_it_can_answer(schema):
     error = {"$ref": "#/components/schemas/Error"}
-    assert schema["components"]["schemas"]["Error"]["properties"] == {"detail": {"type": "string"}}
+    envelope = schema["components"]["schemas"]["Error"]
+    assert set(envelope["properties"]) == {"reason", "detail", "errors"}
+    assert envelope["required"] == ["reason", "detail"]
     for path, method, operation in _operations(schema):
         responses = operation["responses"]
         expected = {"429"}
@@ -210,6 +212,7 @@ def test_a_board_objects_patch_documents_its_version_and_the_409_of_a_stale_one(
     request = schema["components"]["schemas"][f"Patched{kind.title()}Request"]
     assert request["properties"]["version"]["type"] == "integer"
     assert set(schema["components"]["schemas"]["Conflict"]["properties"]) == {
+        "reason",
         "detail",
         "fields",
         "current",
@@ -372,7 +375,7 @@ def test_null_for_a_string_is_a_400(cast, cast_world, client_for, path, body, fi
     response = client_for(cast.participant).post(
         "/api/" + _fill(path, cast_world), _fill(body, cast_world), format="json"
     )
-    assert response.status_code == 400 and response.json()[field] in (
+    assert response.status_code == 400 and response.json()["errors"][field] in (
         ["Must be a string."],
         ["Must be a colour like #fde68a."],
     )
@@ -385,7 +388,7 @@ def test_a_stream_does_not_move_to_another_workshop_in_a_patch(schema, cast, cli
     url = f"/api/streams/{cast.stream.pk}/"
     client = client_for(cast.facilitator)
     moved = client.patch(url, {"workshop": elsewhere.pk, "name": "Moved"}, format="json")
-    assert moved.status_code == 400 and "workshop" in moved.json()
+    assert moved.status_code == 400 and "workshop" in moved.json()["errors"]
     echoed = client.patch(url, {"workshop": cast.workshop.pk, "name": "Same"}, format="json")
     assert echoed.status_code == 200 and echoed.json()["workshop"] == cast.workshop.pk
     request = schema["paths"]["/api/streams/{id}/"]["patch"]["requestBody"]["content"]

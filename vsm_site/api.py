@@ -1,4 +1,5 @@
-"""API plumbing shared by the apps: error shape and serializers generated from payload specs."""
+"""API plumbing shared by the apps: the JSON parser, the error envelope's edge and serializers
+generated from payload specs."""
 
 from __future__ import annotations
 
@@ -6,14 +7,15 @@ import io
 from collections.abc import Mapping
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import parsers, serializers
+from django.http import Http404
+from rest_framework import exceptions, parsers, serializers
 from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 
 from vsm_site import validation
-from vsm_site.bodies import body_limit, declared_length, read_bounded
-from vsm_site.concurrency import EditConflict
+from vsm_site.bodies import RequestTooLarge, body_limit, declared_length, read_bounded
+from vsm_site.errors import REASONS, Rejection, invalid, rejection_of
+from vsm_site.validation import errors_in_words
 
 
 class JSONParser(parsers.JSONParser):
@@ -40,21 +42,78 @@ class JSONParser(parsers.JSONParser):
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """DRF's handler, plus: a Django ValidationError from a service becomes a 400 with one
-    message list per field, and a stale versioned change (EditConflict) a 409 with the
-    object as it is now (`{"detail", "fields", "current", "by"}`)."""
+    """The API's edge: every refusal is one envelope, the socket's `rejected` frame without
+    `type` and `id` (vsm_site.errors): `{"reason", "detail", "errors"?}`, plus `fields`,
+    `current` and `by` for a 409 `conflict`. The application's refusals (a service's
+    ValidationError, PermissionDenied, NotFound, EditConflict) are mapped by
+    `vsm_site.errors.rejection_of`, as on the socket; DRF's own (authentication, throttles,
+    parsing, media types, methods, its serializers' validation) by `_drf_rejection`, keeping
+    DRF's status and headers (`WWW-Authenticate`, `Retry-After`). Anything else is a 500."""
     # Imported here: rest_framework.views reads DEFAULT_PARSER_CLASSES, this module's parser.
     from rest_framework.views import exception_handler as drf_exception_handler
+    from rest_framework.views import set_rollback
 
-    if isinstance(exc, EditConflict):
-        return Response(exc.as_dict(), status=409)
-    if isinstance(exc, DjangoValidationError):
-        if hasattr(exc, "error_dict"):
-            detail: Any = exc.message_dict
-        else:
-            detail = {"non_field_errors": exc.messages}
-        return Response(detail, status=400)
-    return drf_exception_handler(exc, context)
+    rejection = rejection_of(exc)
+    if rejection is not None:
+        set_rollback()
+        return Response(rejection.envelope(), status=rejection.status)
+    if isinstance(exc, Http404):  # Django's, from a lookup of DRF or a converter
+        exc = exceptions.NotFound(*exc.args)
+    response = drf_exception_handler(exc, context)
+    if response is None or not isinstance(exc, exceptions.APIException):
+        return response
+    response.data = _drf_rejection(exc).envelope()
+    return response
+
+
+#: DRF's exceptions and their reasons (vsm_site.errors.REASONS); the first that matches.
+_DRF_REASONS: tuple[tuple[type[exceptions.APIException], str], ...] = (
+    (exceptions.ParseError, "malformed"),
+    (exceptions.NotAuthenticated, "not_authenticated"),
+    (exceptions.AuthenticationFailed, "not_authenticated"),
+    (exceptions.PermissionDenied, "forbidden"),
+    (exceptions.NotFound, "not_found"),
+    (exceptions.MethodNotAllowed, "method_not_allowed"),
+    (exceptions.NotAcceptable, "not_acceptable"),
+    (exceptions.UnsupportedMediaType, "unsupported_media_type"),
+    (exceptions.Throttled, "rate_limited"),
+    (RequestTooLarge, "too_large"),
+)
+#: Any other DRF exception: the first reason of its status.
+_STATUS_REASONS: dict[int, str] = {}
+for _reason, (_status, _) in REASONS.items():
+    if _status is not None:
+        _STATUS_REASONS.setdefault(_status, _reason)
+
+
+def _drf_rejection(exc: exceptions.APIException) -> Rejection:
+    if isinstance(exc, exceptions.ValidationError):
+        return invalid(_field_messages(exc.detail))
+    reason = next((reason for kind, reason in _DRF_REASONS if isinstance(exc, kind)), None)
+    reason = reason or _STATUS_REASONS.get(exc.status_code, "invalid")
+    detail = exc.detail
+    if isinstance(detail, list | dict):
+        return Rejection(reason, errors_in_words(_field_messages(detail)))
+    return Rejection(reason, str(detail))
+
+
+def _field_messages(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's validation detail as one message list per field: a nested object's field is
+    named `<field>.<subfield>`, an entry of a list `<index>.<field>`; messages about the
+    whole object are `non_field_errors`."""
+    if isinstance(detail, dict):
+        fields: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            fields.update(_field_messages(value, f"{prefix}.{key}" if prefix else str(key)))
+        return fields
+    if isinstance(detail, list) and any(isinstance(entry, list | dict) for entry in detail):
+        fields = {}
+        for index, entry in enumerate(detail):
+            if entry:
+                fields.update(_field_messages(entry, f"{prefix}.{index}" if prefix else str(index)))
+        return fields
+    messages = detail if isinstance(detail, list) else [detail]
+    return {prefix or "non_field_errors": [str(message) for message in messages]}
 
 
 def _field_for(rule: validation.Field) -> serializers.Field:

@@ -1,14 +1,13 @@
 """The OpenAPI schema's error responses, documented once for every operation.
 
-Every error the API answers has one shape, the `Error` component, which is exactly what
-`vsm_site.api.exception_handler` produces: `{"detail": "<sentence>"}` for an error about the
-request as a whole (not signed in, not allowed, no such object, too large, not JSON, too many
-requests), or one message list per field for a request that failed validation
-(`{"title": ["Must not be blank."]}`; `non_field_errors` for the whole object; an entry of a
-list is named `<index>.<field>`). Concurrent edits are applied in order, per field
-(docs/realtime.md); only the PATCH of a board object answers 409 (its own `Conflict` shape),
-and only when it sends the `version` it was made against and someone else changed one of its
-fields since.
+Every error the API answers has one shape, the `Error` component: the envelope of
+`vsm_site.errors`, which `vsm_site.api.exception_handler` produces and the board's socket
+sends in its `rejected` frame: `{"reason": "<code>", "detail": "<sentences in words>"}`, with
+`errors` (one message list per field: `non_field_errors` for the whole object, `<index>.<field>`
+for an entry of a list) when the reason is `invalid`. Concurrent edits are applied in order,
+per field (docs/realtime.md); only the PATCH of a board object answers 409 (`Conflict`: the
+envelope with `fields`, `current` and `by`), and only when it sends the `version` it was made
+against and someone else changed one of its fields since.
 
 `error_responses` (a drf-spectacular postprocessing hook) adds to each operation the errors
 it can answer; a test checks every real answer against the schema (tests/test_schema.py).
@@ -18,19 +17,44 @@ from __future__ import annotations
 
 from typing import Any
 
+from vsm_site.errors import REASONS
+
 ERROR = {
     "type": "object",
-    "description": "`detail` (a sentence) for an error about the request as a whole; for a "
-    "request that failed validation, one list of messages per field instead "
-    "(`non_field_errors` for the whole object, `<index>.<field>` for an entry of a list).",
-    "properties": {"detail": {"type": "string"}},
-    "additionalProperties": {"type": "array", "items": {"type": "string"}},
-    "example": {"title": ["Must not be blank."]},
+    "description": "Why nothing changed, as the board's socket says it too (docs/realtime.md): "
+    "`reason` for programs, `detail` for people (sentences that name fields in words), and for "
+    "`invalid` the messages per field in `errors` (`non_field_errors` for the whole object, "
+    "`<index>.<field>` for an entry of a list).",
+    "properties": {
+        "reason": {
+            "type": "string",
+            "enum": [reason for reason, (status, _) in REASONS.items() if status is not None],
+            "description": "What kind of refusal: "
+            + "; ".join(
+                f"`{reason}` ({status}): {when}"
+                for reason, (status, when) in REASONS.items()
+                if status is not None
+            )
+            + ".",
+        },
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+    "required": ["reason", "detail"],
+    "additionalProperties": False,
+    "example": {
+        "reason": "invalid",
+        "detail": "Title must not be blank.",
+        "errors": {"title": ["Must not be blank."]},
+    },
 }
 
 DESCRIPTIONS = {
-    "400": "The request is invalid: one message list per field, or `detail` (e.g. a body "
-    "that is not JSON). Nothing was changed.",
+    "400": "The request is invalid (`invalid`, with one message list per field in `errors`) "
+    "or the body is not JSON (`malformed`). Nothing was changed.",
     "401": "Not signed in: no session cookie and no valid `Authorization: Token <key>`.",
     "403": "Signed in, but not allowed: your role (viewers read; facilitators manage), a "
     "locked board, or a session request without its CSRF token.",

@@ -27,6 +27,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from vsm_site.errors import Rejection
+
 
 def client_address(request: HttpRequest) -> str | None:
     """The address sign-in attempts are counted against (AXES_CLIENT_IP_CALLABLE)."""
@@ -66,14 +68,14 @@ def lockout_message(seconds: int) -> str:
 
 def lockout_response(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     """The answer to a locked-out sign-in attempt (AXES_LOCKOUT_CALLABLE): a 429 with the
-    message, JSON in the API's error shape under /api/, the lockout page elsewhere. The other
-    arguments are ignored: axes' async middleware passes them in another order than its sync
-    one; what is needed is on the request."""
+    message, in the API's error envelope (reason `rate_limited`) under /api/, the lockout page
+    elsewhere. The other arguments are ignored: axes' async middleware passes them in another
+    order than its sync one; what is needed is on the request."""
     seconds = _seconds_left(request)
     message = lockout_message(seconds)
     response: HttpResponse
     if request.path.startswith("/api/"):
-        response = JsonResponse({"detail": message}, status=429)
+        response = JsonResponse(Rejection("rate_limited", message).envelope(), status=429)
     else:
         response = render(request, "registration/locked_out.html", {"message": message}, status=429)
     if seconds:

@@ -16,8 +16,8 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django.http import Http404
 
+from vsm_site.errors import NotFound
 from workitems.events import flow_group
 from workshops.events import concerns, person_group
 from workshops.selectors import membership_get
@@ -39,7 +39,7 @@ class FlowConsumer(AsyncJsonWebsocketConsumer):
             return
         try:
             await database_sync_to_async(membership_get)(user=user, workshop_id=workshop_id)
-        except Http404:
+        except NotFound:
             await self.close(code=CLOSE_NOT_FOUND)
             return
         self.group = flow_group(workshop_id)

@@ -8,8 +8,8 @@ import numpy as np
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Max, Min, QuerySet
-from django.http import Http404
 
+from vsm_site.errors import NotFound
 from vsm_site.ids import row_id
 from workitems.models import (
     Connection,
@@ -95,14 +95,14 @@ def board_work_states(stream: Any, membership: Any) -> list[dict[str, Any]]:
 
 
 def import_get(*, user: AnyUser, import_id: int) -> WorkItemImport:
-    """An import record of a workshop the user is a member of; Http404 otherwise."""
+    """An import record of a workshop the user is a member of; NotFound otherwise."""
     record = WorkItemImport.objects.filter(pk=import_id).first() if row_id(import_id) else None
     if record is None:
-        raise Http404("No such import.")
+        raise NotFound("No such import.")
     try:
         membership_get(user=user, workshop_id=record.workshop_id)
-    except Http404:
-        raise Http404("No such import.") from None  # the same answer as for no record
+    except NotFound:
+        raise NotFound("No such import.") from None  # the same answer as for no record
     return record
 
 
@@ -119,11 +119,11 @@ def work_state_list(*, user: AnyUser, workshop_id: int) -> QuerySet[WorkState]:
 def work_state_get(*, user: AnyUser, state_id: int) -> WorkState:
     state = WorkState.objects.filter(pk=state_id).first() if row_id(state_id) else None
     if state is None:
-        raise Http404("No such state.")
+        raise NotFound("No such state.")
     try:
         membership_get(user=user, workshop_id=state.workshop_id)
-    except Http404:
-        raise Http404("No such state.") from None  # the same answer as for no state
+    except NotFound:
+        raise NotFound("No such state.") from None  # the same answer as for no state
     return state
 
 
@@ -194,31 +194,31 @@ def connection_list(*, user: AnyUser, workshop_id: int) -> list[Connection]:
 
 
 def connection_for_facilitator(*, user: AnyUser, connection_id: Any) -> Connection:
-    """A connection of a workshop the user facilitates; Http404 otherwise (whatever the
+    """A connection of a workshop the user facilitates; NotFound otherwise (whatever the
     reason, so a connection's existence is never revealed to other members)."""
     connection = (
         Connection.objects.filter(pk=connection_id).first() if row_id(connection_id) else None
     )
     if connection is None:
-        raise Http404("No such connection.")
+        raise NotFound("No such connection.")
     try:
         membership = membership_get(user=user, workshop_id=connection.workshop_id)
-    except Http404:
-        raise Http404("No such connection.") from None
+    except NotFound:
+        raise NotFound("No such connection.") from None
     if not membership.is_facilitator:
-        raise Http404("No such connection.")
+        raise NotFound("No such connection.")
     return connection
 
 
 def sync_get(*, user: AnyUser, sync_id: Any) -> ConnectionSync:
-    """A sync record of a connection the user may see (facilitators); Http404 otherwise."""
+    """A sync record of a connection the user may see (facilitators); NotFound otherwise."""
     sync = ConnectionSync.objects.filter(pk=sync_id).first() if row_id(sync_id) else None
     if sync is None:
-        raise Http404("No such sync.")
+        raise NotFound("No such sync.")
     try:
         connection_for_facilitator(user=user, connection_id=sync.connection_id)
-    except Http404:
-        raise Http404("No such sync.") from None
+    except NotFound:
+        raise NotFound("No such sync.") from None
     return sync
 
 

@@ -16,7 +16,6 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
-from django.http import Http404
 from django.utils import timezone
 
 from streams.models import Activity, Op, ValueStream
@@ -27,6 +26,7 @@ from streams.services.board import (
     op_transaction,
     stream_lock_for_edit,
 )
+from vsm_site.errors import NotFound
 from vsm_site.validation import Choice, Integer, Reference, Text, clean_payload
 from workitems import events, importers
 from workitems.importers.rows import ItemRow, Problem, StateRow, TransitionRow
@@ -355,11 +355,11 @@ def work_state_update(*, actor: User, state_id: int, data: Any) -> WorkState:
         else None
     )
     if workshop_id is None:
-        raise Http404("No such state.")
+        raise NotFound("No such state.")
     try:
         facilitator_membership_get(user=actor, workshop_id=workshop_id)
-    except Http404:
-        raise Http404("No such state.") from None  # the same answer as for no state
+    except NotFound:
+        raise NotFound("No such state.") from None  # the same answer as for no state
     if not isinstance(data, dict):
         raise ValidationError({"non_field_errors": ["Expected an object."]})
     fields = dict(data)
@@ -437,7 +437,7 @@ def state_activity_op(
     """The board op `state.update` `{"id": <work state>, "activity": <activity> | null}`: a
     facilitator assigns a tracker state of the workshop to an activity of this map, or
     unassigns it. Holds the stream's lock and records one op whose data is the state as the
-    board shows it; broadcast on commit. Http404 for a state of another workshop (the same
+    board shows it; broadcast on commit. NotFound for a state of another workshop (the same
     as for none), ValidationError for an activity that is not on this map; nothing changes."""
     if action != "update":
         raise ValidationError({"op": ["Tracker states are assigned with state.update."]})
@@ -451,7 +451,7 @@ def state_activity_op(
     )
     state = WorkState.objects.filter(pk=fields["id"], workshop_id=membership.workshop_id).first()
     if state is None:
-        raise Http404("No such state.")
+        raise NotFound("No such state.")
     activity_id = fields["activity"]
     if activity_id is None:
         StateActivity.objects.filter(state=state, stream_id=stream_id).delete()

@@ -5,8 +5,8 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404
 
+from vsm_site.errors import NotFound
 from vsm_site.ids import row_id
 from workshops.models import Invitation, Membership, Workshop
 
@@ -14,18 +14,18 @@ AnyUser = AbstractBaseUser | AnonymousUser
 
 
 def membership_get(*, user: AnyUser, workshop_id: Any) -> Membership:
-    """The user's membership of the workshop. Raises Http404 for non-members and for ids no
+    """The user's membership of the workshop. Raises NotFound for non-members and for ids no
     row can have, so a workshop's existence is never revealed to outsiders."""
     workshop_id = row_id(workshop_id)
     if not user.is_authenticated or workshop_id is None:
-        raise Http404("No such workshop.")
+        raise NotFound("No such workshop.")
     membership = (
         Membership.objects.select_related("workshop")
         .filter(workshop_id=workshop_id, user_id=user.pk)
         .first()
     )
     if membership is None:
-        raise Http404("No such workshop.")
+        raise NotFound("No such workshop.")
     return membership
 
 
@@ -84,10 +84,10 @@ def invitation_list(*, user: AnyUser, workshop_id: int) -> QuerySet[Invitation]:
 
 
 def invitation_get_usable(*, token: str) -> Invitation:
-    """The invitation behind a token, or Http404 when unknown, revoked, expired or used up."""
+    """The invitation behind a token, or NotFound when unknown, revoked, expired or used up."""
     invitation = Invitation.objects.select_related("workshop").filter(token=str(token)[:64]).first()
     if invitation is None or not invitation.is_usable:
-        raise Http404("This invitation link is not valid any more.")
+        raise NotFound("This invitation link is not valid any more.")
     return invitation
 
 

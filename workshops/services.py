@@ -7,9 +7,9 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
-from django.http import Http404
 from django.utils import timezone
 
+from vsm_site.errors import NotFound
 from vsm_site.validation import Boolean, Choice, Integer, Text, clean_payload
 from workshops.events import (
     CLOSE_REMOVED,
@@ -154,7 +154,7 @@ def _membership_in(workshop_id: int, membership_id: int) -> Membership:
         Membership.objects.select_for_update().filter(pk=membership_id, workshop_id=workshop_id)
     ).first()
     if membership is None:
-        raise Http404("No such member.")
+        raise NotFound("No such member.")
     return membership
 
 
@@ -170,12 +170,12 @@ def invitation_create(*, actor: User, workshop_id: int, data: Any) -> Invitation
 
 @transaction.atomic
 def invitation_revoke(*, actor: User, workshop_id: int, invitation_id: int) -> None:
-    """Idempotent: revoking a revoked invitation is fine; an unknown one is Http404."""
+    """Idempotent: revoking a revoked invitation is fine; an unknown one is NotFound."""
     facilitator_membership_get(user=actor, workshop_id=workshop_id)
     if not Invitation.objects.filter(pk=invitation_id, workshop_id=workshop_id).update(
         revoked=True
     ):
-        raise Http404("No such invitation.")
+        raise NotFound("No such invitation.")
 
 
 @transaction.atomic
@@ -190,7 +190,7 @@ def invitation_accept(*, actor: User, token: str) -> Membership:
         uses=F("uses") + 1
     )
     if not updated:
-        raise Http404("This invitation link is not valid any more.")
+        raise NotFound("This invitation link is not valid any more.")
     return Membership.objects.create(
         workshop_id=invitation.workshop_id, user=actor, role=invitation.role
     )

@@ -28,6 +28,7 @@ ConflictSerializer = type(
     "Conflict",
     (serializers.Serializer,),
     {
+        "reason": serializers.CharField(help_text="`conflict` (the error envelope's reason)."),
         "detail": serializers.CharField(help_text="What changed meanwhile, in words."),
         "fields": serializers.ListField(
             child=serializers.CharField(), help_text="The fields someone else changed since."

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from django.core.exceptions import ValidationError
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.request import Request
@@ -43,7 +44,7 @@ class StreamListView(APIView):
         workshop = request.query_params.get("workshop")
         workshop_id = row_id(workshop) if workshop else None
         if workshop and workshop_id is None:
-            return Response({"workshop": ["Must be a workshop id."]}, status=400)
+            raise ValidationError({"workshop": ["Must be a workshop id."]})
         streams = selectors.stream_list(user=request.user, workshop_id=workshop_id)
         return Response([stream_data(stream) for stream in streams])
 

@@ -46,7 +46,6 @@ from django.db import (
     models,
     transaction,
 )
-from django.http import Http404
 
 from streams import extensions
 from streams.events import applied_frame, broadcast_on_commit, user_ref
@@ -55,6 +54,7 @@ from streams.models import Activity, Link, LinkKind, Op, ValueStream, Vote
 from streams.replay import replay_limit
 from streams.selectors import vote_visible
 from vsm_site.concurrency import EditConflict
+from vsm_site.errors import NotFound
 from vsm_site.ids import row_id
 from vsm_site.validation import Integer, clean_payload, field_label
 from workshops.models import Membership
@@ -64,7 +64,7 @@ logger = logging.getLogger(__name__)
 
 ACTIONS = ("create", "update", "move", "delete")
 #: What a rejected op raises; anything else is a failure of the server or the database.
-REJECTIONS = (ValidationError, PermissionDenied, Http404, EditConflict)
+REJECTIONS = (ValidationError, PermissionDenied, NotFound, EditConflict)
 #: The database itself failed (it restarted, the connection broke): nothing of the
 #: transaction is left, whatever the op, so the same ops can be tried again.
 UNAVAILABLE = (OperationalError, InterfaceError)
@@ -83,7 +83,7 @@ def stream_lock_next_seq(stream_id: int, *, bump: int = 1) -> tuple[int, int, bo
     """Takes the stream's row lock and the next op seq in one statement (`bump=0` only locks,
     and returns the last seq: group commit hands out the seqs of its batch itself).
 
-    Returns (seq, workshop_id, locked); raises Http404 for an unknown stream. Must run inside
+    Returns (seq, workshop_id, locked); raises NotFound for an unknown stream. Must run inside
     the op's transaction so that a rollback gives the seq back (the log stays gap-free).
     """
     with connection.cursor() as cursor:
@@ -94,7 +94,7 @@ def stream_lock_next_seq(stream_id: int, *, bump: int = 1) -> tuple[int, int, bo
         )
         row = cursor.fetchone()
     if row is None:
-        raise Http404("No such value stream.")
+        raise NotFound("No such value stream.")
     return int(row[0]), int(row[1]), bool(row[2])
 
 
@@ -131,7 +131,7 @@ def stream_lock_for_edit(
     *, actor: AbstractBaseUser, stream_id: int, client_id: str = "", batch: Batch | None = None
 ) -> tuple[int, Membership]:
     """`stream_lock_next_seq`, the actor's membership and the re-send check in one round
-    trip, then the rules: Http404 for an unknown stream or a non-member, OpAlreadyApplied when
+    trip, then the rules: NotFound for an unknown stream or a non-member, OpAlreadyApplied when
     this actor's op `client_id` is among the last `replay_limit()` ops, PermissionDenied for a
     viewer, or for a participant while the facilitator has locked the board.
     Returns (seq, membership). With `batch` (`ops_apply`), the batch holds the lock already."""
@@ -161,7 +161,7 @@ def _stream_lock(
         )
         row = cursor.fetchone()
     if row is None or row[3] is None:
-        raise Http404("No such value stream.")
+        raise NotFound("No such value stream.")
     seq, workshop_id, locked, membership_id, role, applied_seq = row
     if applied_seq is not None:
         raise OpAlreadyApplied(int(applied_seq))
@@ -207,7 +207,7 @@ class Batch:
         client_ids = list({request.client_id[:64] for request in requests} - {""})
         try:
             seq, workshop_id, locked = stream_lock_next_seq(stream_id, bump=0)
-        except Http404:
+        except NotFound:
             return None
         batch = cls(stream_id=stream_id, seq=seq, workshop_id=workshop_id, locked=locked)
         batch.members = member_roles_get(workshop_id=batch.workshop_id, user_ids=users)
@@ -243,7 +243,7 @@ class Batch:
         """`_stream_lock` within the batch: the seq after the last applied op."""
         user_id = _user_id(actor)
         if stream_id != self.stream_id or user_id not in self.members:
-            raise Http404("No such value stream.")
+            raise NotFound("No such value stream.")
         applied = self.applied.get((user_id, client_id[:64])) if client_id else None
         if applied is not None:
             raise OpAlreadyApplied(applied)
@@ -369,14 +369,14 @@ def op_record(
 
 
 def _object_id(kind: Kind, object_id: Any) -> int:
-    """`object_id` if a row can have it; Http404 for anything else (a string, 2**64, ...)."""
+    """`object_id` if a row can have it; NotFound for anything else (a string, 2**64, ...)."""
     if isinstance(object_id, str) or row_id(object_id) is None:
-        raise Http404(f"No such {kind.name}.")
+        raise NotFound(f"No such {kind.name}.")
     return int(object_id)
 
 
 def _object_get(kind: Kind, object_id: int, stream_id: int, batch: Batch | None) -> models.Model:
-    """The object on the stream (with `batch`, read with the batch's others); Http404 if
+    """The object on the stream (with `batch`, read with the batch's others); NotFound if
     there is no such object there."""
     key = (kind.name, object_id)
     if batch is not None and key in batch.objects:
@@ -384,7 +384,7 @@ def _object_get(kind: Kind, object_id: int, stream_id: int, batch: Batch | None)
     else:
         obj = kind.model._default_manager.filter(pk=object_id, stream_id=stream_id).first()
     if obj is None:
-        raise Http404(f"No such {kind.name}.")
+        raise NotFound(f"No such {kind.name}.")
     return obj
 
 
@@ -402,7 +402,7 @@ def _object_for_edit(
     names the object alone; a board's socket passes its stream as `within`). Holds the
     stream's row lock; returns (seq, membership, object). Raises, in this order:
 
-    * the same Http404 "No such <kind>." for an object that is missing, on another board, on
+    * the same NotFound "No such <kind>." for an object that is missing, on another board, on
       a board the actor is no member of, or one `visible(obj, membership=, stream_id=)` hides
       (another member's dot before the reveal: `_vote_visible`), so a refusal never tells
       what exists;
@@ -415,24 +415,24 @@ def _object_for_edit(
         seq, membership, locked = _stream_lock(
             actor=actor, stream_id=stream_id, client_id=client_id, batch=batch
         )
-    except Http404:
+    except NotFound:
         if within is not None:
             raise  # the board itself is gone for the actor
-        raise Http404(f"No such {spec.name}.") from None
+        raise NotFound(f"No such {spec.name}.") from None
     obj = _object_get(spec, object_id, stream_id, batch)
     if visible is not None and not visible(obj, membership=membership, stream_id=stream_id):
-        raise Http404(f"No such {spec.name}.")
+        raise NotFound(f"No such {spec.name}.")
     _may_edit(membership, locked=locked)
     return seq, membership, obj
 
 
 def _object_stream_id(kind: Kind, object_id: int) -> int:
-    """The stream of the object; Http404 when there is no such object."""
+    """The stream of the object; NotFound when there is no such object."""
     found = list(
         kind.model._default_manager.filter(pk=object_id).values_list("stream_id", flat=True)
     )
     if not found:
-        raise Http404(f"No such {kind.name}.")
+        raise NotFound(f"No such {kind.name}.")
     return int(found[0])
 
 
@@ -599,7 +599,7 @@ def activity_create(
 ) -> Op:
     """Adds an activity to the map: without `order`, after the last one in the flow; its
     estimates must hold min <= max (`_check_activity_estimates`). Holds the stream's row
-    lock; emits `activity.create` on commit. Raises Http404 for a board the actor is no
+    lock; emits `activity.create` on commit. Raises NotFound for a board the actor is no
     member of, PermissionDenied for a viewer or a locked board, ValidationError per field."""
     seq, _ = stream_lock_for_edit(
         actor=actor, stream_id=stream_id, client_id=client_id, batch=batch
@@ -656,7 +656,7 @@ def link_create(
     """Draws a link from one activity of the map to another: a flow link (the default) that
     closes no loop of flow links, or a rework loop that a facilitator draws back along the
     flow, one per source (`_check_link`). Holds the stream's row lock; emits `link.create` on
-    commit. Raises Http404 for a board the actor is no member of, PermissionDenied for a
+    commit. Raises NotFound for a board the actor is no member of, PermissionDenied for a
     viewer, a locked board, or a participant's rework loop, ValidationError per field."""
     seq, membership = stream_lock_for_edit(
         actor=actor, stream_id=stream_id, client_id=client_id, batch=batch
@@ -713,7 +713,7 @@ def vote_create(
     """Spends one of the actor's dots on the waste (`_check_vote_budget`), on the board
     `stream_id` (a board's socket passes its own) or, without it, on the waste's. Holds the
     stream's row lock; emits `vote.create` on commit, redacted for the other members until the
-    votes are revealed (streams.events). Raises the same Http404 "No such waste." for a waste
+    votes are revealed (streams.events). Raises the same NotFound "No such waste." for a waste
     that is missing, on another board or on one the actor is no member of; then
     PermissionDenied for a viewer or a locked board; then ValidationError once the actor's
     dots are used up."""
@@ -774,7 +774,7 @@ def vote_delete(
 ) -> Op:
     """Takes back one of the actor's dots; emits `vote.delete`, redacted like `vote.create`.
     Another member's dot does not exist for the actor before the reveal (`_vote_visible`:
-    the same Http404 "No such vote." as for a missing one) and is forbidden after it."""
+    the same NotFound "No such vote." as for a missing one) and is forbidden after it."""
     seq, membership, vote = _object_for_edit(
         actor=actor,
         spec=VOTE,
@@ -1196,7 +1196,7 @@ def _apply_together(stream_id: int, requests: list[OpRequest]) -> list[Op | Exce
     with transaction.atomic():
         batch = Batch.start(stream_id, requests)
         if batch is None:
-            return [Http404("No such value stream.") for _ in requests]
+            return [NotFound("No such value stream.") for _ in requests]
         results = [_apply(stream_id, request, batch=batch) for request in requests]
         batch.finish()
         return results

@@ -8,13 +8,13 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404
 
 from streams import extensions
 from streams.kinds import stream_data
 from streams.models import StreamState, ValueStream
 from streams.selectors import stream_get
 from streams.services.board import op_record, stream_lock_next_seq
+from vsm_site.errors import NotFound
 from vsm_site.validation import Boolean, Choice, Reference, Text, clean_payload
 from workshops.models import Workshop
 from workshops.selectors import facilitation_data, facilitator_membership_get
@@ -48,7 +48,7 @@ def stream_create(*, actor: User, data: Any) -> ValueStream:
     workshop_id = fields.pop("workshop")
     try:
         facilitator_membership_get(user=actor, workshop_id=workshop_id)
-    except Http404:
+    except NotFound:
         raise ValidationError({"workshop": ["No such workshop."]}) from None
     _check_based_on(workshop_id, fields.get("based_on"))
     based_on = fields.pop("based_on", None)
@@ -65,8 +65,8 @@ def stream_update(*, actor: User, stream_id: int, data: Any, client_id: str = ""
     seq, workshop_id, _ = stream_lock_next_seq(stream_id)
     try:
         facilitator_membership_get(user=actor, workshop_id=workshop_id)
-    except Http404:
-        raise Http404("No such value stream.") from None
+    except NotFound:
+        raise NotFound("No such value stream.") from None
     named = data.get("workshop", workshop_id) if isinstance(data, dict) else workshop_id
     if type(named) is not int or named != workshop_id:
         raise ValidationError({"workshop": ["A value stream cannot move to another workshop."]})

@@ -14,15 +14,30 @@ test('a refusal names the field in words, never its raw name', () => {
   assert.equal(messageInWords('process_time', 'This field is required.', labels), 'Process time is required.');
   assert.equal(messageInWords('non_field_errors', 'Expected an object.', labels), 'Expected an object.');
   assert.equal(fieldLabel('wait_time', {}), 'Wait time'); // a name the page did not give
-  assert.equal(ApiError.describe(400, { team: ['Must be at most 100 characters.'] }), 'Team must be at most 100 characters.');
-  assert.equal(ApiError.describe(403, { detail: 'Only a facilitator can do this.' }), 'Only a facilitator can do this.');
-  assert.equal(ApiError.describe(500, null), 'The server answered 500.');
+});
+
+test('a REST refusal is read from the one error envelope: reason, detail in words, errors', () => {
+  const invalid = { reason: 'invalid', detail: 'Team must be at most 100 characters.', errors: { team: ['Must be at most 100 characters.'] } };
+  const error = new ApiError(400, invalid);
+  assert.equal(error.message, 'Team must be at most 100 characters.');
+  assert.equal(error.reason, 'invalid');
+  assert.deepEqual(error.errors, { team: ['Must be at most 100 characters.'] });
+  const forbidden = new ApiError(403, { reason: 'forbidden', detail: 'Only a facilitator can do this.' });
+  assert.equal(forbidden.message, 'Only a facilitator can do this.');
+  assert.equal(forbidden.reason, 'forbidden');
+  assert.deepEqual(forbidden.errors, {});
+  assert.equal(new ApiError(502, '<html>Bad gateway</html>').message, 'The server answered 502.');
+  assert.equal(new ApiError(500, null).reason, null);
 });
 
 test('the Flow page says an import refused in words too (no field names from its page)', () => {
-  assert.deepEqual(errorsInWords({ format: ['Must be one of: long_csv, jira_json.'], file: ['This field is required.'] }),
-    ['Format must be one of: long_csv, jira_json.', 'File is required.']);
-  assert.deepEqual(errorsInWords({ detail: 'Too large.' }), ['Too large.']);
+  const refused = {
+    reason: 'invalid',
+    detail: 'Format must be one of: long_csv, jira_json. File is required.',
+    errors: { format: ['Must be one of: long_csv, jira_json.'], file: ['This field is required.'] },
+  };
+  assert.deepEqual(errorsInWords(refused), ['Format must be one of: long_csv, jira_json.', 'File is required.']);
+  assert.deepEqual(errorsInWords({ reason: 'too_large', detail: 'Too large.' }), ['Too large.']);
   assert.deepEqual(errorsInWords('oops'), []);
 });
 

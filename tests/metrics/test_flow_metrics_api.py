@@ -148,7 +148,7 @@ def test_a_bad_window_is_a_400_on_its_field(
     response = flow(client_for(imported.viewer), imported.workshop.pk, **params)
 
     assert response.status_code == 400
-    assert field in response.json()
+    assert field in response.json()["errors"]
 
 
 def test_an_end_after_as_of_is_clipped_to_its_day(imported: Any, client_for: Any) -> None:

@@ -143,7 +143,7 @@ def test_apply_without_measured_figures_is_a_400(cast: Any, client_for: Any) -> 
     response = client_for(cast.facilitator).post(f"/api/streams/{cast.stream.pk}/measured/apply/")
 
     assert response.status_code == 400
-    assert "assign tracker states" in response.json()["non_field_errors"][0]
+    assert "assign tracker states" in response.json()["errors"]["non_field_errors"][0]
 
 
 def test_outsiders_get_404(mapped: Any, client_for: Any) -> None:

@@ -6,7 +6,6 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection
-from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 
 from streams.models import Activity, Link, Note, Op, Vote
@@ -19,6 +18,7 @@ from tests.factories import (
     VoteFactory,
     WasteFactory,
 )
+from vsm_site.errors import NotFound
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +68,7 @@ def test_viewer_cannot_write(cast):
 
 
 def test_outsider_cannot_see_that_the_stream_exists(cast):
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         board_create(
             actor=cast.outsider, kind="note", stream_id=cast.stream.pk, data={"text": "hi"}
         )
@@ -76,7 +76,7 @@ def test_outsider_cannot_see_that_the_stream_exists(cast):
 
 def test_object_of_another_stream_is_not_found_through_this_board(cast):
     other = ActivityFactory(stream=StreamFactory(workshop=cast.workshop))
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         board_delete(
             actor=cast.participant, kind="activity", object_id=other.pk, within=cast.stream.pk
         )
@@ -134,7 +134,7 @@ def test_api_answers_400_when_the_dots_are_used_up(cast, client_for, settings):
     client = client_for(cast.participant)
     assert client.post(f"/api/wastes/{waste.pk}/votes/").status_code == 201
     response = client.post(f"/api/wastes/{waste.pk}/votes/")
-    assert response.status_code == 400 and list(response.json()) == ["waste"]
+    assert response.status_code == 400 and list(response.json()["errors"]) == ["waste"]
     assert Vote.objects.count() == 1
 
 
@@ -158,7 +158,7 @@ def test_another_members_hidden_dot_is_not_found_as_if_it_did_not_exist(cast, ro
             waste=WasteFactory(stream=cast.stream), member=cast.membership("participant")
         )
     for within in (None, cast.stream.pk):
-        with pytest.raises(Http404, match="No such vote."):
+        with pytest.raises(NotFound, match="No such vote."):
             board_delete(actor=cast.user(role), kind="vote", object_id=vote.pk, within=within)
     assert Vote.objects.filter(pk=vote.pk).exists() and not Op.objects.exists()
 
@@ -356,7 +356,7 @@ def test_a_batch_shares_one_lock_and_gives_seqs_only_to_applied_ops(cast):
     assert kinds == [
         "Op",
         "ValidationError",
-        "Http404",
+        "NotFound",
         "PermissionDenied",
         "Op",
         "OpAlreadyApplied",

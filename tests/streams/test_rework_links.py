@@ -146,7 +146,7 @@ def test_an_unknown_link_kind_is_a_400(flow, client_for):
     url = f"/api/streams/{flow.cast.stream.pk}/links/"
     body = {"source": flow.test.pk, "target": flow.build.pk, "kind": "sideways"}
     answer = client_for(flow.cast.facilitator).post(url, body, format="json")
-    assert answer.status_code == 400 and "kind" in answer.json()
+    assert answer.status_code == 400 and "kind" in answer.json()["errors"]
 
 
 def test_the_summary_counts_the_loop_in_expected_rework_but_never_in_the_critical_path(flow):

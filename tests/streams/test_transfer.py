@@ -57,7 +57,7 @@ def test_import_with_a_loop_is_refused_and_writes_nothing(mapped, client_for):
     document["links"].append({"source": "a4", "target": "a1"})
     before = (ValueStream.objects.count(), Activity.objects.count())
     response = client.post(f"/api/workshops/{mapped.workshop.pk}/import/", document, format="json")
-    assert response.status_code == 400 and "loop" in response.json()["links"][0]
+    assert response.status_code == 400 and "loop" in response.json()["errors"]["links"][0]
     assert (ValueStream.objects.count(), Activity.objects.count()) == before
 
 
@@ -69,7 +69,7 @@ def test_import_reports_each_bad_entry_by_its_path(mapped, client_for):
     document["countermeasures"][0]["waste"] = None
     response = client.post(f"/api/workshops/{mapped.workshop.pk}/import/", document, format="json")
     assert response.status_code == 400
-    assert set(response.json()) >= {
+    assert set(response.json()["errors"]) >= {
         "activities[1].pca",
         "wastes[0].activity",
         "countermeasures[0].waste",

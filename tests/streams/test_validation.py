@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.http import Http404
 
 from streams.models import Activity, Countermeasure, Link, Note, Op, ValueStream, Vote, Waste
 from streams.services import board_create, board_update
@@ -22,6 +21,7 @@ from tests.factories import (
     StreamFactory,
     WasteFactory,
 )
+from vsm_site.errors import NotFound
 
 pytestmark = pytest.mark.django_db
 
@@ -53,12 +53,15 @@ def rejected(call: Any, stream: ValueStream) -> dict[str, list[str]]:
 
 
 def post_raw(client: Any, url: str, body: str, stream: ValueStream, method: str = "POST") -> Any:
-    """Sends a raw JSON body that must be refused with 400; returns the decoded answer."""
+    """Sends a raw JSON body that must be refused with 400; returns the messages per field of
+    the `invalid` envelope, or `{"malformed": detail}` for a body that does not parse."""
     before = board_state(stream)
     response = client.generic(method, url, body, content_type="application/json")
     assert response.status_code == 400, response.content[:300]
     assert board_state(stream) == before
-    return response.json()
+    envelope = response.json()
+    assert envelope["reason"] in ("invalid", "malformed") and envelope["detail"], envelope
+    return envelope.get("errors") or {envelope["reason"]: envelope["detail"]}
 
 
 def create(cast: Any, kind: str, data: Any, stream: ValueStream | None = None) -> Any:
@@ -148,7 +151,7 @@ def test_api_refuses_a_hostile_time_in_raw_json_with_a_clean_400(cast, client_fo
         cast.stream,
     )
     # NaN and Infinity are not JSON: the parser refuses them before any field is read.
-    assert list(answer) == (["detail"] if "Infinity" in literal or literal == "NaN" else [field])
+    assert list(answer) == (["malformed"] if "Infinity" in literal or literal == "NaN" else [field])
 
 
 @pytest.mark.parametrize("literal", ["NaN", "1e400", "-1", '"5"', "true", "null", "[]", "{}"])
@@ -357,7 +360,7 @@ def test_api_refuses_a_value_of_the_wrong_type_with_a_message_for_the_field(
     answer = post_raw(
         client_for(cast.participant), f"/api/streams/{cast.stream.pk}/{plural}/", body, cast.stream
     )
-    assert list(answer) in ([field], ["detail"])  # "detail": NaN and Infinity do not parse
+    assert list(answer) in ([field], ["malformed"])  # NaN and Infinity do not parse
 
 
 @pytest.mark.parametrize("kind", ["activity", "waste", "note", "countermeasure", "link"])
@@ -455,7 +458,7 @@ def test_vote_on_a_waste_of_another_stream_is_not_found(cast, elsewhere):
     # The waste a dot goes on is the object the vote addresses: not found, as over REST's
     # /api/wastes/<id>/votes/ (issue 16 item 1: one answer on every path).
     before = board_state(cast.stream)
-    with pytest.raises(Http404, match="No such waste."):
+    with pytest.raises(NotFound, match="No such waste."):
         create(cast, "vote", {"waste": elsewhere["waste"].pk})
     assert board_state(cast.stream) == before
 
@@ -621,7 +624,7 @@ def test_api_refuses_an_invalid_new_stream(cast, client_for, data, field):
         body["based_on"] = foreign.pk
     before = list(ValueStream.objects.values_list("id", flat=True))
     response = client_for(cast.facilitator).post("/api/streams/", body, format="json")
-    assert response.status_code == 400 and list(response.json()) == [field]
+    assert response.status_code == 400 and list(response.json()["errors"]) == [field]
     assert list(ValueStream.objects.values_list("id", flat=True)) == before
 
 
@@ -642,7 +645,7 @@ def test_api_refuses_an_invalid_stream_change_and_logs_nothing(cast, client_for,
     response = client_for(cast.facilitator).patch(
         f"/api/streams/{cast.stream.pk}/", body, format="json"
     )
-    assert response.status_code == 400 and list(response.json()) == [field]
+    assert response.status_code == 400 and list(response.json()["errors"]) == [field]
     assert board_state(cast.stream) == before
     assert ValueStream.objects.values().get(pk=cast.stream.pk) == stream
 
@@ -654,5 +657,5 @@ def test_a_workshop_is_never_moved_by_a_stream_change(cast, client_for):
         f"/api/streams/{cast.stream.pk}/", {"workshop": other.pk, "name": "n"}, format="json"
     )
     cast.stream.refresh_from_db()
-    assert response.status_code == 400 and list(response.json()) == ["workshop"]
+    assert response.status_code == 400 and list(response.json()["errors"]) == ["workshop"]
     assert (cast.stream.workshop, cast.stream.name) == (cast.workshop, name)  # nothing changed

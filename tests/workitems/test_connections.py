@@ -165,18 +165,23 @@ def test_a_connection_is_refused_in_words_when_its_address_or_scope_is_wrong(
     url = f"/api/workshops/{cast.workshop.pk}/connections/"
     plain = {**body("github", tracker), "base_url": "http://api.github.com"}
     response = client.post(url, plain, format="json")
-    assert response.status_code == 400 and "https" in response.json()["base_url"][0]
+    assert response.status_code == 400 and "https" in response.json()["errors"]["base_url"][0]
     private = {**body("github", tracker), "base_url": "https://10.0.0.7"}
-    assert "private" in client.post(url, private, format="json").json()["base_url"][0]
+    assert "private" in client.post(url, private, format="json").json()["errors"]["base_url"][0]
     no_project = body("azure_devops", tracker)
     no_project["scope"] = {"organization": "acme"}
-    assert client.post(url, no_project, format="json").json()["scope"] == ["project: Required."]
+    assert client.post(url, no_project, format="json").json()["errors"]["scope"] == [
+        "project: Required."
+    ]
     no_email = body("jira", tracker)
     no_email["credential"] = {"token": JIRA_TOKEN}
-    assert client.post(url, no_email, format="json").json()["credential"] == ["email: Required."]
+    assert client.post(url, no_email, format="json").json()["errors"]["credential"] == [
+        "email: Required."
+    ]
     jira_without_site = {**body("jira", tracker), "base_url": ""}
     assert (
-        "atlassian.net" in client.post(url, jira_without_site, format="json").json()["base_url"][0]
+        "atlassian.net"
+        in client.post(url, jira_without_site, format="json").json()["errors"]["base_url"][0]
     )
     assert not Connection.objects.exists()
 
@@ -220,7 +225,7 @@ def test_changing_the_address_needs_the_credential_again_and_a_new_scope_starts_
         f"/api/connections/{created['id']}/", {"base_url": "https://github.example.com"},
         format="json",
     )  # fmt: skip
-    assert moved.status_code == 400 and "credential" in moved.json()
+    assert moved.status_code == 400 and "credential" in moved.json()["errors"]
     rescoped = client.patch(
         f"/api/connections/{created['id']}/",
         {"scope": {"owner": "acme", "repo": "shop", "labels": "bug"}, "schedule": 0},

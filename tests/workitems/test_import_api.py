@@ -155,7 +155,7 @@ def test_a_wrong_format_is_a_400_on_the_field(
     response = upload(client_for(cast.facilitator), cast.workshop.pk, LONG_CSV, **extra)
 
     assert response.status_code == 400
-    assert list(response.json()) == [field]
+    assert list(response.json()["errors"]) == [field]
     assert WorkItemImport.objects.count() == 0
 
 
@@ -167,7 +167,7 @@ def test_a_missing_or_empty_file_is_a_400(cast: Any, client_for: Any) -> None:
     empty = upload(client, cast.workshop.pk, b"")
 
     assert missing.status_code == empty.status_code == 400
-    assert "file" in missing.json() and "file" in empty.json()
+    assert "file" in missing.json()["errors"] and "file" in empty.json()["errors"]
 
 
 @override_settings(VSM_IMPORT_MAX_BYTES=100)
@@ -175,7 +175,8 @@ def test_a_file_over_the_limit_is_refused_before_it_is_parsed(cast: Any, client_
     response = upload(client_for(cast.facilitator), cast.workshop.pk, LONG_CSV)
 
     assert response.status_code == 400
-    assert "limit" in response.json()["file"][0] or "larger" in response.json()["file"][0]
+    assert "limit" in response.json()["detail"] or "larger" in response.json()["detail"]
+    assert list(response.json()["errors"]) == ["file"]
     assert WorkItemImport.objects.count() == 0
 
 

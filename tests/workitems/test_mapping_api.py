@@ -74,7 +74,7 @@ def test_a_list_patch_applies_all_changes_or_none(cast: Any, client_for: Any, st
         format="json",
     )
     assert bad.status_code == 400
-    assert "1.order" in bad.json()
+    assert "1.order" in bad.json()["errors"]
     assert WorkState.objects.get(pk=states["Build"].pk).flow_state == "active"
 
     good = client.patch(
@@ -172,7 +172,7 @@ def test_type_rules_are_validated_per_entry(cast: Any, client_for: Any) -> None:
     wrong = client.put(url, [{"match": "label", "value": "", "flow_type": "bug"}], format="json")
 
     assert empty.status_code == wrong.status_code == 400
-    assert set(wrong.json()) == {"0.match", "0.value", "0.flow_type"}
+    assert set(wrong.json()["errors"]) == {"0.match", "0.value", "0.flow_type"}
 
 
 def test_a_facilitator_assigns_a_state_to_an_activity_of_a_map(
@@ -223,7 +223,7 @@ def test_an_activity_of_another_workshop_is_refused_and_nothing_changes(
     )
 
     assert response.status_code == 400
-    assert "activity" in response.json()
+    assert "activity" in response.json()["errors"]
     assert WorkState.objects.get(pk=states["Build"].pk).flow_state == "active"
     assert not StateActivity.objects.exists() and not Op.objects.exists()
 

@@ -51,7 +51,7 @@ def test_timer_api_rejects_a_bad_duration_with_a_message(cast, client_for):
     response = client_for(cast.facilitator).post(
         f"/api/workshops/{cast.workshop.pk}/timer/", {"seconds": -5}, format="json"
     )
-    assert response.status_code == 400 and "seconds" in response.json()
+    assert response.status_code == 400 and "seconds" in response.json()["errors"]
 
 
 def test_timer_api_returns_the_facilitation_state(cast, client_for):

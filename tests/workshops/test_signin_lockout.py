@@ -62,9 +62,14 @@ def test_the_sixth_token_request_is_refused_even_with_the_right_password():
     for _ in range(5):
         failed = token(client, user.username, "wrong")
         assert failed.status_code == 400
-        assert failed.json() == {"non_field_errors": ["Wrong username or password."]}
+        assert failed.json() == {
+            "reason": "invalid",
+            "detail": "Wrong username or password.",
+            "errors": {"non_field_errors": ["Wrong username or password."]},
+        }
     locked = token(client, user.username, "wrong")
-    assert locked.status_code == 429 and locked.json() == {"detail": LOCKED}
+    assert locked.status_code == 429
+    assert locked.json() == {"reason": "rate_limited", "detail": LOCKED}
     right = token(client, user.username, PASSWORD)
     assert right.status_code == 429 and "token" not in right.json()
 

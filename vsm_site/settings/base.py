@@ -55,6 +55,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A selector's NotFound is the pages' 404, as Http404 is (vsm_site.errors).
+    "vsm_site.errors.NotFoundMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as axes asks: answers a locked-out sign-in attempt (vsm_site.signin).
     "axes.middleware.AxesMiddleware",

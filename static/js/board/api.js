@@ -1,25 +1,30 @@
 // REST calls of the board (facilitation, ranking, backlog), with the page's CSRF token.
 
-import { errorsInWords } from './labels.js';
-
 let csrfToken = '';
 
 export function setCsrfToken(token) {
   csrfToken = token || '';
 }
 
+/** A REST refusal: the API's error envelope (vsm_site.errors, the socket's `rejected` frame
+ * without `type` and `id`): `reason` for the program, `detail` for people (sentences naming
+ * fields in words), `errors` per field for an `invalid` one. */
 export class ApiError extends Error {
   constructor(status, body) {
     super(ApiError.describe(status, body));
     this.status = status;
     this.body = body;
+    const envelope = body && typeof body === 'object' ? body : {};
+    this.reason = typeof envelope.reason === 'string' ? envelope.reason : null;
+    this.detail = typeof envelope.detail === 'string' ? envelope.detail : null;
+    this.errors = envelope.errors && typeof envelope.errors === 'object' ? envelope.errors : {};
   }
 
-  /** The refusal in words: `detail`, or each field's messages naming the field
-   * ("Team must be at most 100 characters."), never a raw field name. */
+  /** The refusal in words: the envelope's `detail`, or the status when the answer was none
+   * (a proxy's error page, a lost connection). */
   static describe(status, body) {
-    const sentences = errorsInWords(body);
-    return sentences.length ? sentences.join(' ') : `The server answered ${status}.`;
+    const detail = body && typeof body === 'object' ? body.detail : null;
+    return typeof detail === 'string' && detail ? detail : `The server answered ${status}.`;
   }
 }
 

@@ -52,9 +52,13 @@ export function messageInWords(name, message, labels = FIELD_LABELS) {
   return text;
 }
 
-/** A REST refusal's messages as sentences: its `detail`, or each field's messages in words. */
-export function errorsInWords(body, labels = FIELD_LABELS) {
-  if (!body || typeof body !== 'object') return [];
-  if (typeof body.detail === 'string') return [body.detail];
-  return Object.entries(body).flatMap(([field, messages]) => [].concat(messages).map((message) => messageInWords(field, message, labels)));
+/** A REST refusal's messages as sentences, from the API's error envelope (vsm_site.errors):
+ * each field's messages in words when it has `errors` (a page that lists them one by one),
+ * else its `detail`. */
+export function errorsInWords(envelope, labels = FIELD_LABELS) {
+  if (!envelope || typeof envelope !== 'object') return [];
+  if (envelope.errors && typeof envelope.errors === 'object') {
+    return Object.entries(envelope.errors).flatMap(([field, messages]) => [].concat(messages).map((message) => messageInWords(field, message, labels)));
+  }
+  return typeof envelope.detail === 'string' && envelope.detail ? [envelope.detail] : [];
 }

@@ -77,10 +77,14 @@ export function setupConnections({ panel, csrfToken }) {
     result.textContent = text;
   }
 
+  /** A refusal from the API's error envelope (vsm_site.errors): each field's messages when
+   * it has `errors`, else its `detail`. */
   function errorsIn(data) {
     if (!data || typeof data !== 'object') return 'no answer';
-    if (typeof data.detail === 'string') return data.detail;
-    return Object.entries(data).map(([field, messages]) => `${field}: ${[].concat(messages).join(' ')}`).join(' ');
+    if (data.errors && typeof data.errors === 'object') {
+      return Object.entries(data.errors).map(([field, messages]) => `${field}: ${[].concat(messages).join(' ')}`).join(' ');
+    }
+    return typeof data.detail === 'string' ? data.detail : 'no answer';
   }
 
   function showKind() {
