@@ -156,6 +156,17 @@ def test_an_html_page_still_answers_a_missing_object_with_the_404_page(cast, cli
     assert response["Content-Type"].startswith("text/html")
 
 
+def test_a_path_under_api_that_no_view_serves_is_the_envelope_too(cast, client_for):
+    response = client_for(cast.participant).get("/api/no-such-thing/")
+    assert response.status_code == 404
+    assert response.json() == {
+        "reason": "not_found",
+        "detail": "No such path in the API: see /api/docs/.",
+    }
+    page = client_for(cast.participant).get("/no-such-page/")
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
+
+
 def test_the_application_refusals_map_to_their_reasons():
     assert rejection_of(NotFound("No such waste.")) == Rejection("not_found", "No such waste.")
     assert rejection_of(ValueError("boom")) is None

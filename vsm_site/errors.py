@@ -10,7 +10,8 @@ Services and selectors raise what the domain says, never an HTTP answer:
 
 The edges map them, and only the edges: the API's exception handler (`vsm_site.api`), the
 board's socket (`streams.consumers`), and for the server-rendered pages `NotFoundMiddleware`
-(Django's 404 page, as before). REST and the socket answer with one envelope,
+(Django's 404 page, as before; `page_not_found` answers a path under /api/ that no view
+serves with the envelope). REST and the socket answer with one envelope,
 
     {"reason": "<code>", "detail": "<sentences in words>", "errors": {field: [messages]}}
 
@@ -25,8 +26,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.deprecation import MiddlewareMixin
+from django.views import defaults
 
 from vsm_site.concurrency import EditConflict
 from vsm_site.validation import errors_in_words
@@ -127,3 +129,12 @@ class NotFoundMiddleware(MiddlewareMixin):
     def process_exception(self, request: HttpRequest, exception: Exception) -> None:
         if isinstance(exception, NotFound):
             raise Http404(exception.detail) from exception
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's 404 (`handler404`): for a path under /api/ that no view answers, the envelope
+    (reason `not_found`), as every other API refusal; Django's 404 page anywhere else."""
+    if request.path.startswith("/api/"):
+        rejection = Rejection("not_found", "No such path in the API: see /api/docs/.")
+        return JsonResponse(rejection.envelope(), status=rejection.status)
+    return defaults.page_not_found(request, exception)

@@ -22,3 +22,6 @@ urlpatterns = [
     path("", include("streams.urls")),
     path("", include("metrics.urls")),
 ]
+
+# A path under /api/ that no view serves is answered with the API's error envelope.
+handler404 = "vsm_site.errors.page_not_found"
