@@ -16,8 +16,8 @@ serves with the envelope). REST and the socket answer with one envelope,
     {"reason": "<code>", "detail": "<sentences in words>", "errors": {field: [messages]}}
 
 (`errors` only for `invalid`; `fields`, `current` and `by` besides for `conflict`), which the
-socket sends inside its `rejected` frame with `type` and `id` (docs/realtime.md, "Errors").
-`REASONS` is the one table of reason codes.
+socket sends inside its `rejected` frame with `type` and `id` (docs/realtime.md, "The error
+envelope"). `REASONS` is the one table of reason codes.
 """
 
 from __future__ import annotations
@@ -75,7 +75,8 @@ class Rejection:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        assert self.reason in REASONS, self.reason
+        if self.reason not in REASONS:
+            raise ValueError(f"{self.reason!r} is not a reason of vsm_site.errors.REASONS")
 
     @property
     def status(self) -> int:
