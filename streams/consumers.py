@@ -36,6 +36,7 @@ import secrets
 from typing import Any
 from urllib.parse import parse_qs
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -112,6 +113,17 @@ class BoardConsumer(AsyncWebsocketConsumer):
             except Exception:
                 logger.exception("board socket: disconnecting after a failure failed")
             raise
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Channels' dispatch without its `aclose_old_connections()`: that is a hop to the one
+        database thread for every message (each frame the client sends, each channel-layer
+        message), so a ping or an op waited there for the batch of ops in the database. Every
+        database call of this socket goes through `database_sync_to_async`, which closes old
+        connections around it in that thread."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def _channel_receive(self) -> dict[str, Any]:
         while True:
