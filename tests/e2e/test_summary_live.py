@@ -4,8 +4,6 @@ pushes after the page was rendered but before its socket joined the board still 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -16,26 +14,13 @@ from metrics.models import FlowSummary
 from metrics.services import summary_recompute, summary_request
 from streams.models import ValueStream
 from streams.services import board_update
+from tests.e2e.boards import off_the_loop
 from tests.factories import PASSWORD, ActivityFactory
 from tests.stack.worker import celery_worker
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 HOUR = 3600
-
-
-def off_the_loop(write: Callable[..., Any], **kwargs: Any) -> Any:
-    """Runs a service in a thread of its own: this one holds Playwright's event loop, where
-    the broadcast's async_to_sync may not run."""
-
-    def run() -> Any:
-        try:
-            return write(**kwargs)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(run).result()
 
 
 def test_a_summary_pushed_while_the_page_connects_still_reaches_it(
